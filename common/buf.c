@@ -62,6 +62,15 @@ mirror_buf_reserve(struct mirror_buf *b, size_t n)
 }
 
 void
+mirror_buf_hint(struct mirror_buf *b, size_t n)
+{
+	size_t room = b->max - b->len;
+
+	if (b->err == MIRROR_OK && room > 0)
+		mirror_buf_reserve(b, n < room ? n : room - 1);
+}
+
+void
 mirror_buf_add(struct mirror_buf *b, const void *p, size_t n)
 {
 	if (!mirror_buf_reserve(b, n))

@@ -32,6 +32,9 @@ void mirror_buf_reset(struct mirror_buf *b);
 /* Makes room for n more bytes; returns false (and latches err) if it can't. */
 int mirror_buf_reserve(struct mirror_buf *b, size_t n);
 
+/* Like reserve, but only a hint: clamps n to the ceiling and never latches. */
+void mirror_buf_hint(struct mirror_buf *b, size_t n);
+
 void mirror_buf_add(struct mirror_buf *b, const void *p, size_t n);
 void mirror_buf_adds(struct mirror_buf *b, const char *s);
 void mirror_buf_addc(struct mirror_buf *b, char c);
