@@ -7,6 +7,7 @@
 
 static const struct mirror_backend *const backends[] = {
 	&mirror_backend_sample,
+	&mirror_backend_prometheus,
 };
 
 const struct mirror_backend *

@@ -6,11 +6,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agg.h"
 #include "auth.h"
 #include "backend.h"
 #include "buf.h"
+#include "metrics.h"
 #include "mirror.h"
 #include "parse.h"
 #include "respond.h"
@@ -311,6 +313,41 @@ finish(struct job *j, enum mirror_err e, struct mirror_response *resp)
 		add_header(resp, "Allow", "POST");
 }
 
+/*
+ * The operator's paths: GET /healthz for load balancers and GET /metrics
+ * for Prometheus. Neither needs the key nor says anything sensitive; the
+ * shipped nginx config limits who reaches /metrics.
+ */
+static bool
+answer_service(struct job *j, const struct mirror_request *req,
+	       struct mirror_response *resp)
+{
+	bool health = ends_with(req->path, "/healthz");
+
+	if (!health && !ends_with(req->path, "/metrics"))
+		return false;
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return false;
+	if (health) {
+		mirror_buf_adds(&j->body, "{\"status\":\"OK\"}");
+	} else {
+		resp->headers[0].value = "text/plain; version=0.0.4";
+		mirror_metrics_write(&j->body);
+	}
+	resp->status = 200;
+	resp->body = mirror_buf_steal(&j->body, &resp->body_len);
+	return true;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void
 mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 	      struct mirror_response *resp)
@@ -318,6 +355,7 @@ mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 	struct job j = {.w = w, .conf = w->conf};
 	enum mirror_method m = MIRROR_METHOD_MAX;
 	int match = mirror_auth_match(w->conf, req->api_key);
+	int64_t start = now_us();
 	enum mirror_err e;
 
 	memset(resp, 0, sizeof *resp);
@@ -326,11 +364,15 @@ mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 	mirror_query_init(&j.q);
 	mirror_error_clear(&j.err);
 	mirror_buf_init(&j.body, w->conf->max_response);
+	if (req->path != NULL && answer_service(&j, req, resp))
+		goto done;
 	e = route(req->path, &m, &j.err);
 	if (e == MIRROR_OK)
 		e = run(&j, req, m, match);
 	finish(&j, e, resp);
 	resp->backend = j.backend != NULL ? j.backend->name : NULL;
+done:
+	mirror_metrics_record(m, resp->status, now_us() - start);
 	mirror_query_free(&j.q);
 	mirror_buf_free(&j.body);
 }

@@ -13,5 +13,6 @@ Suite *parse_suite(void);
 Suite *sample_suite(void);
 Suite *handle_suite(void);
 Suite *gateway_suite(void);
+Suite *prometheus_suite(void);
 
 #endif
