@@ -38,7 +38,7 @@ ALL_CASES=(connection field_names raw_1h mean_1d_1m p95_1d_1m)
 CASES=("$@")
 [ "${#CASES[@]}" -gt 0 ] || CASES=("${ALL_CASES[@]}")
 
-# shellcheck source=../nginx/stack.sh
+# shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
 
 command -v wrk >/dev/null || {

@@ -146,7 +146,7 @@ sift_down(double *a, size_t root, size_t n)
 {
 	size_t c;
 
-	while ((c = 2 * root + 1) < n) {
+	for (c = 2 * root + 1; c < n; c = 2 * root + 1) {
 		if (c + 1 < n && a[c] < a[c + 1])
 			c++;
 		if (!(a[root] < a[c]))
@@ -217,10 +217,11 @@ select_kth(double *a, size_t n, size_t k)
 	while (n >>= 1)
 		budget += 2;
 	while (m - l >= 16) {
-		if (budget-- == 0) {
+		if (budget == 0) {
 			heap_sort(a + l, (size_t)(m - l + 1));
 			return;
 		}
+		budget--;
 		i = l;
 		j = m;
 		partition(a, &i, &j, median3(a[l], a[l + (m - l) / 2], a[m]));
@@ -429,7 +430,8 @@ emit(struct walk *w, size_t k)
 	enum mirror_err e;
 
 	if (k > 0 && w->m->scratch) {
-		if ((e = reserve(w, k)) != MIRROR_OK)
+		e = reserve(w, k);
+		if (e != MIRROR_OK)
 			return e;
 		s.tmp = w->tmp;
 	}
@@ -452,7 +454,8 @@ walk_dense(struct walk *w)
 			w->partial = true;
 			return MIRROR_OK;
 		}
-		if ((e = emit(w, span(w))) != MIRROR_OK || w->bs == w->last)
+		e = emit(w, span(w));
+		if (e != MIRROR_OK || w->bs == w->last)
 			return e;
 		w->bs += w->size;
 	}
@@ -493,19 +496,26 @@ walk_sparse(struct walk *w)
 			w->partial = true;
 			return MIRROR_OK;
 		}
-		if ((e = emit(w, span(w))) != MIRROR_OK || w->bs == w->last)
+		e = emit(w, span(w));
+		if (e != MIRROR_OK || w->bs == w->last)
 			return e;
 		w->bs += w->size;
 	}
 	return MIRROR_OK;
 }
 
+/*
+ * Besides what agg.h promises, returns MIRROR_ERR_BAD_REQUEST for input
+ * the parser already refuses (unknown method, bucket_ms <= 0) and for a
+ * range whose first or last bucket boundary does not fit in int64.
+ */
 enum mirror_err
 mirror_agg_run(enum mirror_agg method, const struct mirror_point *pts,
 	       size_t n, int64_t start_ms, int64_t end_ms, int64_t bucket_ms,
 	       struct mirror_bucket *out, size_t max_out, size_t *nout,
 	       bool *partial)
 {
+	static const struct mirror_point none[1];
 	struct walk w;
 	enum mirror_err e;
 
@@ -515,6 +525,9 @@ mirror_agg_run(enum mirror_agg method, const struct mirror_point *pts,
 		return MIRROR_ERR_BAD_REQUEST;
 	if (end_ms <= start_ms)
 		return MIRROR_OK;
+	/* pts may be NULL when n is 0; pointer arithmetic on NULL is undefined. */
+	if (n == 0)
+		pts = none;
 	memset(&w, 0, sizeof w);
 	w.m = &methods[method];
 	w.out = out;

@@ -200,8 +200,8 @@ ambiguous(const struct mirror_query *q, size_t matched, struct mirror_error *err
 }
 
 /*
- * Which column metricField reads: NULL or "value" the measurement; a
- * NUMBER label its constant value over time. A STRING or BOOLEAN field is
+ * Which column metricField reads: absent, empty or "value" the
+ * measurement; a NUMBER label its constant value over time. A STRING or BOOLEAN field is
  * UnsupportedFieldTypeError with the type's name as details (the core
  * writes it as mirrorType); an unknown one is MetricNotFoundError.
  */
@@ -213,7 +213,7 @@ value_column(const struct mirror_query *q, struct mirror_error *err,
 	enum mirror_field_type type;
 
 	*col = MIRROR_SAMPLE_COL_VALUE;
-	if (name == NULL)
+	if (name == NULL || *name == '\0')
 		return MIRROR_OK;
 	*col = mirror_sample_field_find(name);
 	if (*col == MIRROR_SAMPLE_COL_MAX) {

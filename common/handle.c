@@ -219,8 +219,11 @@ answer_buckets(struct job *j, const struct mirror_series *s)
 	    j->q.bucket_ms, out, cap, &n, &partial);
 	if (e == MIRROR_OK)
 		mirror_respond_aggregated(&j->body, out, n, partial || s->truncated);
-	else
+	else if (e == MIRROR_ERR_NOMEM)
 		mirror_error_set(&j->err, e, "out of memory aggregating");
+	else
+		mirror_error_set(&j->err, e, "the buckets of this range do not fit "
+		    "in epoch milliseconds");
 	free(out);
 	return e;
 }

@@ -72,7 +72,8 @@ mirror_prom_group(char **values, size_t n, size_t plen, size_t group_min,
 	size_t i = 0, j, len;
 	enum mirror_err e = MIRROR_OK;
 
-	qsort(values, n, sizeof *values, cmp_str);
+	if (n > 1)
+		qsort(values, n, sizeof *values, cmp_str);
 	while (i < n) {
 		len = group ? group_len(values[i], plen) : 0;
 		/* Sorted order keeps every value that starts with a group's

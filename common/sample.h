@@ -99,6 +99,7 @@ struct mirror_sample_field {
 	const char *name;
 	enum mirror_field_type type;
 	bool classified;
+	bool dotted;                  /* hierarchical: values group at dots */
 };
 
 /* Room for any field's text form (the longest is a metric name). */

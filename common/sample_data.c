@@ -98,21 +98,27 @@ static const struct mirror_sample_metric metrics[] = {
 _Static_assert(NHOSTS * NMETRICS <= MIRROR_SAMPLE_SERIES_MAX,
 	       "MIRROR_SAMPLE_SERIES_MAX is too small for the catalogue");
 
-/* Declaration order is the order of FieldNamesResponse: most useful first. */
+/*
+ * Declaration order is the order of FieldNamesResponse: most useful first.
+ * Only metric names are a hierarchy; a version such as "2.14.1" is not
+ * folded into "2.*".
+ */
+#define F(col, name, type, classified, dotted) \
+	[MIRROR_SAMPLE_COL_##col] = {name, MIRROR_FIELD_##type, classified, dotted}
+
 static const struct mirror_sample_field fields[MIRROR_SAMPLE_COL_MAX] = {
-	[MIRROR_SAMPLE_COL_METRIC] = {"metric", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_HOST] = {"host", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_SERVICE] = {"service", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_REGION] = {"region", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_KIND] = {"kind", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_UNIT] = {"unit", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_CPU_CORES] = {"cpu_cores", MIRROR_FIELD_NUMBER, false},
-	[MIRROR_SAMPLE_COL_CANARY] = {"canary", MIRROR_FIELD_BOOLEAN, false},
-	[MIRROR_SAMPLE_COL_VERSION] = {"version", MIRROR_FIELD_STRING, false},
-	[MIRROR_SAMPLE_COL_MAX_CONNECTIONS] = {"max_connections",
-					       MIRROR_FIELD_NUMBER, false},
-	[MIRROR_SAMPLE_COL_OWNER] = {"owner", MIRROR_FIELD_STRING, true},
-	[MIRROR_SAMPLE_COL_VALUE] = {"value", MIRROR_FIELD_NUMBER, false},
+	F(METRIC, "metric", STRING, false, true),
+	F(HOST, "host", STRING, false, false),
+	F(SERVICE, "service", STRING, false, false),
+	F(REGION, "region", STRING, false, false),
+	F(KIND, "kind", STRING, false, false),
+	F(UNIT, "unit", STRING, false, false),
+	F(CPU_CORES, "cpu_cores", NUMBER, false, false),
+	F(CANARY, "canary", BOOLEAN, false, false),
+	F(VERSION, "version", STRING, false, false),
+	F(MAX_CONNECTIONS, "max_connections", NUMBER, false, false),
+	F(OWNER, "owner", STRING, true, false),
+	F(VALUE, "value", NUMBER, false, false),
 };
 
 size_t

@@ -1,7 +1,7 @@
 /*
  * Field values of the sample store: the distinct labels of the matching
- * series, grouped at dots into FieldValuePatterns so a user can drill
- * into dotted metric names ("cpu.*", then "cpu.user").
+ * series, with dotted metric names grouped into FieldValuePatterns so a
+ * user can drill into them ("cpu.*", then "cpu.user").
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 struct item {
 	char text[MIRROR_SAMPLE_TEXT_MAX];
 	bool pattern;
+	double num;                   /* NUMBER fields sort by this */
 };
 
 /* Which values to collect, and how to present them. */
@@ -62,12 +63,24 @@ item_cmp(const void *a, const void *b)
 	return c != 0 ? c : (int)x->pattern - (int)y->pattern;
 }
 
+/* NUMBER values read best in numeric order: 2, 4, 8, 16. */
+static int
+num_cmp(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->num != y->num)
+		return x->num < y->num ? -1 : 1;
+	return item_cmp(a, b);
+}
+
 /* Sorted, distinct items of the series p selects; returns how many. */
 static size_t
 collect(const struct pick *p, struct item *items)
 {
 	struct mirror_sample_series all[MIRROR_SAMPLE_SERIES_MAX];
 	size_t i, n = 0, kept = 0, total = mirror_sample_series_all(all);
+	bool numeric = mirror_sample_field(p->col)->type == MIRROR_FIELD_NUMBER;
 	char buf[MIRROR_SAMPLE_TEXT_MAX];
 	const char *text;
 
@@ -76,10 +89,11 @@ collect(const struct pick *p, struct item *items)
 		    p->skip_key))
 			continue;
 		text = mirror_sample_field_text(&all[i], p->col, buf, sizeof buf);
-		if (text != NULL && present_as(p, text, &items[n]))
-			n++;
+		if (text == NULL || !present_as(p, text, &items[n]))
+			continue;
+		items[n++].num = numeric ? strtod(text, NULL) : 0;
 	}
-	qsort(items, n, sizeof *items, item_cmp);
+	qsort(items, n, sizeof *items, numeric ? num_cmp : item_cmp);
 	for (i = 0; i < n; i++)
 		if (kept == 0 || item_cmp(&items[kept - 1], &items[i]) != 0)
 			items[kept++] = items[i];
@@ -104,7 +118,7 @@ mirror_sample_values_join(enum mirror_sample_col col,
 		    items[i].text);
 		if (w < 0 || (size_t)w >= size - len) {
 			/* Cut at the last whole value, and say so. */
-			if (len + 5 <= size)
+			if (len + 6 <= size)
 				snprintf(buf + len, size - len, ", ...");
 			break;
 		}
@@ -118,9 +132,10 @@ mirror_sample_values_join(enum mirror_sample_col col,
  * the alternatives to the value already chosen (a stream filtered on
  * host=web-1 can still be switched to web-2). A trailing '*' on the
  * prefix is StackState echoing a FieldValuePattern back: it means "any".
- * NUMBER and BOOLEAN fields list their text forms ("4", "true"); the
- * value field and unknown fields list nothing. The time range is
- * ignored: every series exists at all times.
+ * Order is strcmp order, numeric for NUMBER fields; offset and limit
+ * apply after sorting. NUMBER and BOOLEAN fields list their text forms
+ * ("4", "true"); the value field and unknown fields list nothing. The
+ * time range is ignored: every series exists at all times.
  */
 enum mirror_err
 mirror_sample_field_values(const struct mirror_query *q,
@@ -128,7 +143,7 @@ mirror_sample_field_values(const struct mirror_query *q,
 {
 	struct item items[MIRROR_SAMPLE_SERIES_MAX];
 	struct pick p = {MIRROR_SAMPLE_COL_MAX, q->conds, q->nconds,
-	    q->field.name, q->prefix ? q->prefix : "", 0, true};
+	    q->field.name, q->prefix ? q->prefix : "", 0, false};
 	size_t i, n;
 	int64_t kept = 0;
 
@@ -136,6 +151,7 @@ mirror_sample_field_values(const struct mirror_query *q,
 		p.col = mirror_sample_field_find(q->field.name);
 	if (p.col == MIRROR_SAMPLE_COL_MAX || p.col == MIRROR_SAMPLE_COL_VALUE)
 		return MIRROR_OK;
+	p.group = mirror_sample_field(p.col)->dotted;
 	p.plen = strlen(p.prefix);
 	if (p.plen > 0 && p.prefix[p.plen - 1] == '*')
 		p.plen--;

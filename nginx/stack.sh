@@ -56,7 +56,7 @@ stack_spawn_bin() {
 # Prints a TCP port free on 127.0.0.1 (and ::1) at this moment.
 stack_free_port() {
 	python3 - <<'EOF'
-import socket
+import errno, socket
 for _ in range(50):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -66,9 +66,10 @@ for _ in range(50):
         s6.bind(("::1", port))
         s6.close()
     except OSError as e:
-        if e.errno != 99:   # EADDRNOTAVAIL: no IPv6 loopback, fine
+        if e.errno == errno.EADDRINUSE:
             s.close()
             continue
+        # no IPv6 (loopback): 127.0.0.1 alone decides
     s.close()
     print(port)
     break
@@ -154,7 +155,7 @@ stack_make_tls() {
 }
 
 stack_render_keys() {
-	local file=$1 check=$2 keys=$3 k body="    default  0;" primary=""
+	local file=$1 check=$2 keys=$3 k body='    default  "";' primary=""
 	local -a list
 	IFS=, read -r -a list <<<"$keys"
 	for k in "${list[@]}"; do
@@ -162,13 +163,13 @@ stack_render_keys() {
 		[ -n "$k" ] || continue
 		stack_check_word "API key" "$k" '^[A-Za-z0-9._~+/=:@-]+$' || return 1
 		[ -n "$primary" ] || primary=$k
-		body+=$'\n'"    \"$k\"  1;"
+		body+=$'\n'"    \"$k\"  \"$k\";"
 	done
 	[ -n "$primary" ] || stack_die "no API key given" || return 1
 	case $check in on | off) ;; *) stack_die "the key check is on or off, not \"$check\"" || return 1 ;; esac
 	stack_set_block "$file" map "\$mirror_key_check" "    default  $check;" &&
 		stack_set_block "$file" map "\$mirror_key_primary" "    default  \"$primary\";" &&
-		stack_set_block "$file" map "\$mirror_key_ok" "$body"
+		stack_set_block "$file" map "\$mirror_key_match" "$body"
 }
 
 stack_render_routes() {
@@ -279,8 +280,8 @@ stack_stop() {
 # processes are alive.
 stack_wait_ready() {
 	local i code host=localhost
-	local -a tls=(--cacert "$STACK_CA")
-	[ -n "$STACK_CA" ] || tls=(-k)
+	local -a tls_opts=(--cacert "$STACK_CA")
+	[ -n "$STACK_CA" ] || tls_opts=(-k)
 	for ((i = 0; i < 100; i++)); do
 		if ! kill -0 "$STACK_FCGI_PID" 2>/dev/null; then
 			stack_tail "$STACK_DIR/responder.log"
@@ -293,7 +294,7 @@ stack_wait_ready() {
 			return 1
 		fi
 		if [ -S "$STACK_SOCK" ]; then
-			code=$(curl -s -o /dev/null -w '%{http_code}' "${tls[@]}" --max-time 2 \
+			code=$(curl -s -o /dev/null -w '%{http_code}' "${tls_opts[@]}" --max-time 2 \
 				--resolve "$host:$STACK_PORT:127.0.0.1" "https://$host:$STACK_PORT/" || true)
 			[ "$code" = 000 ] || [ -z "$code" ] || return 0
 		fi

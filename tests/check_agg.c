@@ -374,6 +374,7 @@ static const enum mirror_agg pct_methods[7] = {
 	MIRROR_AGG_PERCENTILE_95, MIRROR_AGG_PERCENTILE_98,
 	MIRROR_AGG_PERCENTILE_99,
 };
+static const double pct_ranks[7] = { .25, .5, .75, .9, .95, .98, .99 };
 
 static const struct pct_row pct_rows[] = {
 	{ "n=1", 1, { 7 }, { 7, 7, 7, 7, 7, 7, 7 }, 0 },
@@ -652,6 +653,23 @@ static const struct {
 	{ MIRROR_AGG_MAX_VALUE, 10, 9 },
 };
 
+/* Index of the first bucket that differs from row r, or n if none does. */
+static size_t
+tens_mismatch(const struct mirror_bucket *out, size_t n, size_t r)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		double want = tens_rows[r].times * (double)k + tens_rows[r].plus;
+
+		if (!near(out[k].value, want, 1e-6) ||
+		    out[k].start != (int64_t)k * 10000 ||
+		    out[k].end != (int64_t)(k + 1) * 10000)
+			break;
+	}
+	return k;
+}
+
 START_TEST(test_million_tens)
 {
 	struct mirror_point *p = million(false);
@@ -664,14 +682,10 @@ START_TEST(test_million_tens)
 	    1000000000, 10000, out, MILLION / 10, &n, &partial), MIRROR_OK);
 	ck_assert_uint_eq(n, MILLION / 10);
 	ck_assert(!partial);
-	for (k = 0; k < n; k++) {
-		double want = tens_rows[_i].times * (double)k + tens_rows[_i].plus;
-
-		ck_assert_msg(near(out[k].value, want, 1e-6), "bucket %zu: %.17g",
-		    k, out[k].value);
-		ck_assert(out[k].start == (int64_t)k * 10000);
-		ck_assert(out[k].end == (int64_t)(k + 1) * 10000);
-	}
+	k = tens_mismatch(out, n, (size_t)_i);
+	ck_assert_msg(k == n, "%s bucket %zu: %.17g [%lld, %lld)",
+	    mirror_agg_name(tens_rows[_i].m), k, out[k].value,
+	    (long long)out[k].start, (long long)out[k].end);
 	free(out);
 	free(p);
 }
@@ -725,7 +739,6 @@ pattern(int kind, size_t i, size_t n, uint64_t *seed)
 START_TEST(test_percentile_reference)
 {
 	static const size_t sizes[] = { 1, 2, 3, 15, 16, 17, 31, 100, 1000, 4099 };
-	enum mirror_agg m = pct_methods[_i % 7];
 	int kind = _i / 7;
 	uint64_t seed = 88172645463325252ULL;
 	size_t total = 0, i, j, k, nb = sizeof sizes / sizeof sizes[0], n;
@@ -745,19 +758,14 @@ START_TEST(test_percentile_reference)
 			p[k].t = (int64_t)(i * 1000000 + j);
 			p[k].v = pattern(kind, j, sizes[i], &seed);
 		}
-	ck_assert_int_eq(mirror_agg_run(m, p, total, 0, (int64_t)nb * 1000000,
-	    1000000, out, 16, &n, &partial), MIRROR_OK);
+	ck_assert_int_eq(mirror_agg_run(pct_methods[_i % 7], p, total, 0,
+	    (int64_t)nb * 1000000, 1000000, out, 16, &n, &partial), MIRROR_OK);
 	ck_assert_uint_eq(n, nb);
 	for (i = 0, k = 0; i < nb; k += sizes[i], i++) {
 		for (j = 0; j < sizes[i]; j++)
 			v[j] = p[k + j].v;
 		ck_assert_msg(out[i].value == ref_percentile(v, sizes[i],
-		    (double)(m == MIRROR_AGG_PERCENTILE_25 ? 25 :
-		    m == MIRROR_AGG_PERCENTILE_50 ? 50 :
-		    m == MIRROR_AGG_PERCENTILE_75 ? 75 :
-		    m == MIRROR_AGG_PERCENTILE_90 ? 90 :
-		    m == MIRROR_AGG_PERCENTILE_95 ? 95 :
-		    m == MIRROR_AGG_PERCENTILE_98 ? 98 : 99) / 100.0),
+		    pct_ranks[_i % 7]),
 		    "pattern %d, n %zu: %.17g", kind, sizes[i], out[i].value);
 	}
 	free(v);

@@ -21,7 +21,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 BIN_DIR=$(cd "${MIRROR_E2E_BIN_DIR:-$TOP}" && pwd)
 PY=${PYTHON:-python3}
 
-# shellcheck source=../../nginx/stack.sh
+# shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
 
 for f in "$BIN_DIR/fcgi/mirror-fcgi" "$BIN_DIR/cgi/mirror.cgi"; do
@@ -51,6 +51,37 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# The shipped files as docs/DEPLOY-nginx.md installs them, unedited but
+# for mirror-server.conf's certificate and log paths: nginx -t must accept
+# them, and again with every commented guard line of mirror-guards.conf on.
+check_shipped_config() {
+	local d=$WORK/shipped-$1 tls=$WORK/shipped-tls
+	mkdir -p "$d/conf/mirror" "$d/logs" "$d/tmp"
+	stack_make_tls "$tls" || return 1
+	cp "$TOP"/nginx/mirror-*.conf "$d/conf/mirror/"
+	cp /etc/nginx/fastcgi_params "$d/conf/"
+	sed -i -e "s|/etc/ssl/mirror/fullchain.pem|$tls/server.pem|" \
+		-e "s|/etc/ssl/mirror/privkey.pem|$tls/server.key|" \
+		-e "s|/var/log/nginx/|$d/logs/|" "$d/conf/mirror/mirror-server.conf"
+	if [ "$1" = all-guards ]; then
+		sed -i -e 's|^#\([a-z_]\)|\1|' -e "s|/etc/ssl/mirror/clients-ca.pem|$tls/ca.pem|" \
+			"$d/conf/mirror/mirror-guards.conf"
+	fi
+	printf '%s\n' "pid $d/nginx.pid;" "events {}" "http {" \
+		"    client_body_temp_path $d/tmp/body; fastcgi_temp_path $d/tmp/fastcgi;" \
+		"    proxy_temp_path $d/tmp/proxy; scgi_temp_path $d/tmp/scgi; uwsgi_temp_path $d/tmp/uwsgi;" \
+		"    include mirror/mirror-site.conf;" "}" >"$d/conf/nginx.conf"
+	"$(stack_nginx_bin)" -t -q -p "$d/" -c conf/nginx.conf -e "$d/logs/error.log"
+}
+for variant in as-shipped all-guards; do
+	if check_shipped_config "$variant"; then
+		echo "PASS  nginx -t accepts the shipped nginx/ files ($variant)"
+	else
+		echo "FAIL  nginx -t rejects the shipped nginx/ files ($variant)"
+		FAILED=1
+	fi
+done
 
 # Starts one stack in $WORK/$1 and exports what the Python side needs
 # as E2E_<NAME>_* variables.

@@ -1,0 +1,339 @@
+/*
+ * The Prometheus backend: Prometheus, and anything that speaks its HTTP
+ * query API (VictoriaMetrics, Thanos, Amazon Managed Prometheus). It
+ * returns the store's own samples; the core cleans, windows and
+ * aggregates them like any other backend's (handle.c). Conventions and
+ * connectionDetails: docs/PROMETHEUS.md.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "backend.h"
+#include "prom.h"
+
+/* Ceiling on a selector built from conditions. */
+#define SELECTOR_MAX ((size_t)16 << 20)
+
+static enum mirror_err
+prom_state_new(const struct mirror_conf *conf, void **state)
+{
+	struct mirror_http *h;
+	enum mirror_err e = mirror_http_new(&h);
+
+	*state = h;
+	return e;
+}
+
+static void
+prom_state_free(void *state)
+{
+	mirror_http_free(state);
+}
+
+/* What every method does first: read connectionDetails (allowlist
+ * included) before anything is sent anywhere. */
+static enum mirror_err
+begin(const struct mirror_call *call, struct mirror_prom_target *t,
+      struct mirror_prom_job *j)
+{
+	j->http = call->state;
+	j->t = t;
+	j->conf = call->conf;
+	j->q = call->q;
+	j->err = call->err;
+	if (j->http == NULL)
+		return mirror_error_set(call->err, MIRROR_ERR_INTERNAL,
+		    "the Prometheus backend has no HTTP client");
+	return mirror_prom_target_read(call->conf, call->q, t, call->err);
+}
+
+/* Asks path; the answer's data must be of type want. */
+static enum mirror_err
+probe(const struct mirror_prom_job *j, const char *path, bool post,
+      enum json_type want, long *status)
+{
+	struct json_object *root, *data;
+	enum mirror_err e;
+
+	e = mirror_prom_call(j, path, "", post, status, &root, &data);
+	if (e == MIRROR_OK && !json_object_is_type(data, want))
+		e = mirror_error_set(j->err, MIRROR_ERR_STORE_CONNECT,
+		    "%s of the store is not a Prometheus API answer", path);
+	json_object_put(root);
+	return e;
+}
+
+/*
+ * Build info proves the URL leads to the Prometheus API, not merely to a
+ * web server. Stores without it (404) and Amazon Managed Prometheus,
+ * whose SigV4 gate only opens the query API, are asked for label names,
+ * as the Python mirror did (PITFALLS.md §1).
+ */
+static enum mirror_err
+prom_test_connection(const struct mirror_call *call)
+{
+	struct mirror_prom_target t;
+	struct mirror_prom_job j;
+	long status = 0;
+	enum mirror_err e = begin(call, &t, &j);
+
+	if (e != MIRROR_OK)
+		return e;
+	if (!t.sigv4) {
+		e = probe(&j, "/api/v1/status/buildinfo", false, json_type_object,
+		    &status);
+		if (e == MIRROR_OK || status != 404)
+			return e;
+	}
+	return probe(&j, "/api/v1/labels", true, json_type_array, NULL);
+}
+
+/* match[], start and end of the label calls, sorted by name (SigV4). */
+static void
+label_params(const struct mirror_query *q, const char *sel, struct mirror_buf *b)
+{
+	char num[32];
+
+	if (q->has_range) {
+		mirror_prom_seconds(q->end_ms, num, sizeof num);
+		mirror_http_form_add(b, "end", num);
+	}
+	if (*sel != '\0')
+		mirror_http_form_add(b, "match[]", sel);
+	if (q->has_range) {
+		mirror_prom_seconds(q->start_ms, num, sizeof num);
+		mirror_http_form_add(b, "start", num);
+	}
+}
+
+/* Builds the selector and the parameters narrowing a label call.
+ * *expr is set when a "~" condition rules narrowing out. */
+static enum mirror_err
+narrow(const struct mirror_prom_job *j, const char *skip, struct mirror_buf *params,
+       bool *expr)
+{
+	struct mirror_buf sel;
+	enum mirror_prom_kind kind;
+	enum mirror_err e;
+
+	mirror_buf_init(&sel, SELECTOR_MAX);
+	e = mirror_prom_selector(j->q, skip, &kind, &sel, j->err);
+	*expr = kind == MIRROR_PROM_KIND_EXPR;
+	if (e == MIRROR_OK && !*expr)
+		label_params(j->q, sel.data != NULL ? sel.data : "", params);
+	if (e == MIRROR_OK && params->err != MIRROR_OK)
+		e = mirror_error_set(j->err, MIRROR_ERR_NOMEM, "out of memory");
+	mirror_buf_free(&sel);
+	return e;
+}
+
+/* Collects names up to the query's limit. */
+struct names {
+	struct mirror_field_list *out;
+	int64_t limit;
+};
+
+static enum mirror_err
+add_name(const char *s, void *ctx)
+{
+	struct names *n = ctx;
+
+	if ((int64_t)n->out->len >= n->limit) {
+		n->out->partial = true;
+		return MIRROR_OK;
+	}
+	return mirror_field_list_push(n->out, s, MIRROR_FIELD_STRING, false);
+}
+
+/* The reserved keys come first, unless a condition already uses one
+ * (a series has one name or one expression). */
+static enum mirror_err
+add_reserved(const struct mirror_query *q, struct names *n)
+{
+	static const char *const keys[] = {
+		MIRROR_PROM_GAUGE, MIRROR_PROM_COUNTER, MIRROR_PROM_EXPR,
+	};
+	enum mirror_err e = MIRROR_OK;
+	size_t i;
+
+	for (i = 0; i < q->nconds; i++)
+		if (mirror_prom_reserved(q->conds[i].key))
+			return MIRROR_OK;
+	for (i = 0; i < 3 && e == MIRROR_OK; i++)
+		e = add_name(keys[i], n);
+	return e;
+}
+
+static enum mirror_err
+prom_field_names(const struct mirror_call *call, struct mirror_field_list *out)
+{
+	struct mirror_prom_target t;
+	struct mirror_prom_job j;
+	struct names n = {out, call->q->limit};
+	struct json_object *root = NULL, *data;
+	struct mirror_buf params;
+	bool expr = false;
+	enum mirror_err e = begin(call, &t, &j);
+
+	mirror_buf_init(&params, SELECTOR_MAX);
+	if (e == MIRROR_OK)
+		e = narrow(&j, NULL, &params, &expr);
+	/* A "~" expression stands alone: no other field can be added. */
+	if (e == MIRROR_OK && !expr)
+		e = add_reserved(call->q, &n);
+	if (e == MIRROR_OK && !expr)
+		e = mirror_prom_call(&j, "/api/v1/labels", params.data ?
+		    params.data : "", true, NULL, &root, &data);
+	if (root != NULL)
+		e = mirror_prom_strings(data, add_name, &n, call->err);
+	json_object_put(root);
+	mirror_buf_free(&params);
+	return e;
+}
+
+/* Values starting with the prefix, copied out of the answer. */
+struct values {
+	const char *prefix;
+	size_t plen;
+	char **items;
+	size_t len, cap, max;
+};
+
+static enum mirror_err
+add_value(const char *s, void *ctx)
+{
+	struct values *v = ctx;
+	char **p;
+
+	if (strncmp(s, v->prefix, v->plen) != 0)
+		return MIRROR_OK;
+	if (v->len == v->max)
+		return MIRROR_ERR_NOMEM;
+	if (v->len == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		p = realloc(v->items, v->cap * sizeof *p);
+		if (p == NULL)
+			return MIRROR_ERR_NOMEM;
+		v->items = p;
+	}
+	if ((v->items[v->len] = strdup(s)) == NULL)
+		return MIRROR_ERR_NOMEM;
+	v->len++;
+	return MIRROR_OK;
+}
+
+static void
+values_free(struct values *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->len; i++)
+		free(v->items[i]);
+	free(v->items);
+}
+
+/* The label whose values a field lists; NULL for "~" (it has none). */
+static const char *
+field_label(const char *field)
+{
+	if (strcmp(field, MIRROR_PROM_EXPR) == 0)
+		return NULL;
+	if (strcmp(field, MIRROR_PROM_GAUGE) == 0 ||
+	    strcmp(field, MIRROR_PROM_COUNTER) == 0)
+		return MIRROR_PROM_NAME;
+	return field;
+}
+
+/* GET /api/v1/label/<label>/values?<params> (the API has no POST here). */
+static enum mirror_err
+ask_values(const struct mirror_prom_job *j, const char *label,
+	   const char *params, struct values *v)
+{
+	struct json_object *root = NULL, *data;
+	struct mirror_buf path;
+	enum mirror_err e;
+
+	mirror_buf_init(&path, 1024);
+	mirror_buf_adds(&path, "/api/v1/label/");
+	mirror_buf_adds(&path, label);
+	mirror_buf_adds(&path, "/values");
+	if (path.err != MIRROR_OK)
+		e = mirror_error_set(j->err, MIRROR_ERR_BAD_REQUEST,
+		    "the field name is too long");
+	else
+		e = mirror_prom_call(j, path.data, params, false, NULL, &root, &data);
+	if (e == MIRROR_OK)
+		e = mirror_prom_strings(data, add_value, v, j->err);
+	json_object_put(root);
+	mirror_buf_free(&path);
+	return e;
+}
+
+static enum mirror_err
+prom_field_values(const struct mirror_call *call, struct mirror_value_list *out)
+{
+	const struct mirror_query *q = call->q;
+	const char *label = field_label(q->field.name);
+	struct values v = {q->prefix != NULL ? q->prefix : "", 0, NULL, 0, 0,
+	    call->conf->max_store_points};
+	struct mirror_prom_target t;
+	struct mirror_prom_job j;
+	struct mirror_buf params;
+	bool expr = false;
+	enum mirror_err e = begin(call, &t, &j);
+
+	/* A pattern sent back as the prefix may still carry its '*'. */
+	v.plen = strlen(v.prefix);
+	if (v.plen > 0 && v.prefix[v.plen - 1] == '*')
+		v.plen--;
+	if (e != MIRROR_OK || label == NULL)
+		return e;
+	if (!mirror_prom_label_name(label))
+		return mirror_error_set(call->err, MIRROR_ERR_BAD_REQUEST,
+		    "field \"%.64s\" is not a Prometheus label name", label);
+	mirror_buf_init(&params, SELECTOR_MAX);
+	e = narrow(&j, q->field.name, &params, &expr);
+	if (e == MIRROR_OK && !expr)
+		e = ask_values(&j, label, params.data ? params.data : "", &v);
+	if (e == MIRROR_OK && !expr)
+		e = mirror_prom_group(v.items, v.len, v.plen, t.group_min,
+		    q->offset, q->limit, out);
+	if (e == MIRROR_ERR_NOMEM)
+		mirror_error_set(call->err, e, "too many values, or out of memory");
+	values_free(&v);
+	mirror_buf_free(&params);
+	return e;
+}
+
+static enum mirror_err
+prom_metric_points(const struct mirror_call *call, struct mirror_series *out)
+{
+	struct mirror_prom_target t;
+	struct mirror_prom_job j;
+	enum mirror_prom_kind kind;
+	struct mirror_buf sel;
+	enum mirror_err e = begin(call, &t, &j);
+
+	if (e != MIRROR_OK)
+		return e;
+	mirror_buf_init(&sel, SELECTOR_MAX);
+	e = mirror_prom_selector(call->q, NULL, &kind, &sel, call->err);
+	if (e == MIRROR_OK)
+		e = mirror_prom_fetch(&j, kind, sel.data != NULL ? sel.data : "", out);
+	mirror_buf_free(&sel);
+	return e;
+}
+
+const struct mirror_backend mirror_backend_prometheus = {
+	.name = "prometheus",
+	.state_new = prom_state_new,
+	.state_free = prom_state_free,
+	.test_connection = prom_test_connection,
+	.field_names = prom_field_names,
+	.field_values = prom_field_values,
+	.metric_points = prom_metric_points,
+};

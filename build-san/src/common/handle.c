@@ -1,0 +1,378 @@
+/*
+ * mirror_handle(): route, authorise, parse, ask the backend, answer.
+ * The one place that knows the order of those steps.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agg.h"
+#include "auth.h"
+#include "backend.h"
+#include "buf.h"
+#include "metrics.h"
+#include "mirror.h"
+#include "parse.h"
+#include "respond.h"
+
+struct mirror_worker {
+	const struct mirror_conf *conf;
+	size_t nbackends;
+	void **states;        /* per backend, made on first use */
+	bool *made;
+};
+
+/* Path tails of the four methods; a prefix before them is allowed. */
+static const char *const routes[MIRROR_METHOD_MAX] = {
+	[MIRROR_METHOD_CONNECTION] = "/api/connection",
+	[MIRROR_METHOD_FIELD_NAMES] = "/api/field/name",
+	[MIRROR_METHOD_FIELD_VALUES] = "/api/field/value",
+	[MIRROR_METHOD_METRIC] = "/api/metric",
+};
+
+/* One request in flight: what every step reads and writes. */
+struct job {
+	struct mirror_worker *w;
+	const struct mirror_conf *conf;
+	struct mirror_query q;
+	struct mirror_error err;
+	struct mirror_buf body;
+	const struct mirror_backend *backend;
+	void *state;
+};
+
+struct mirror_worker *
+mirror_worker_new(const struct mirror_conf *conf)
+{
+	struct mirror_worker *w = calloc(1, sizeof *w);
+
+	if (w == NULL)
+		return NULL;
+	w->conf = conf;
+	mirror_backend_all(&w->nbackends);
+	w->states = calloc(w->nbackends, sizeof *w->states);
+	w->made = calloc(w->nbackends, sizeof *w->made);
+	if (w->states == NULL || w->made == NULL) {
+		mirror_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+mirror_worker_free(struct mirror_worker *w)
+{
+	const struct mirror_backend *const *all;
+	size_t i, n;
+
+	if (w == NULL)
+		return;
+	all = mirror_backend_all(&n);
+	for (i = 0; w->made != NULL && i < w->nbackends; i++)
+		if (w->made[i] && all[i]->state_free != NULL)
+			all[i]->state_free(w->states[i]);
+	free(w->states);
+	free(w->made);
+	free(w);
+}
+
+void
+mirror_response_free(struct mirror_response *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+}
+
+static bool
+ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static enum mirror_err
+route(const char *path, enum mirror_method *m, struct mirror_error *err)
+{
+	int i;
+
+	for (i = 0; i < MIRROR_METHOD_MAX; i++) {
+		if (path != NULL && ends_with(path, routes[i])) {
+			*m = (enum mirror_method)i;
+			return MIRROR_OK;
+		}
+	}
+	return mirror_error_set(err, MIRROR_ERR_NOT_FOUND, "the mirror answers "
+	    "POST /api/connection, /api/field/name, /api/field/value and /api/metric");
+}
+
+/* The backend the query names, with this worker's state for it. */
+static enum mirror_err
+pick_backend(struct job *j)
+{
+	const struct mirror_backend *const *all;
+	const char *name = j->q.backend ? j->q.backend : j->conf->default_backend;
+	size_t i, n;
+	enum mirror_err e;
+
+	all = mirror_backend_all(&n);
+	for (i = 0; i < n && strcmp(all[i]->name, name) != 0; i++)
+		;
+	if (i == n)
+		return mirror_error_set(&j->err, MIRROR_ERR_BAD_REQUEST,
+		    "connectionDetails.backend \"%.64s\" is not known", name);
+	j->backend = all[i];
+	if (!j->w->made[i] && all[i]->state_new != NULL) {
+		e = all[i]->state_new(j->conf, &j->w->states[i]);
+		if (e != MIRROR_OK)
+			return mirror_error_set(&j->err, e,
+			    "cannot prepare the %s backend", name);
+	}
+	j->w->made[i] = true;
+	j->state = j->w->states[i];
+	return MIRROR_OK;
+}
+
+static enum mirror_err
+answer_connection(struct job *j, const struct mirror_call *call)
+{
+	enum mirror_err e = j->backend->test_connection(call);
+
+	/* A store that cannot be reached is an answer, not an error; an
+	 * invalid request (e.g. a URL outside the allowlist) stays a 400. */
+	if (e == MIRROR_ERR_BAD_REQUEST || e == MIRROR_ERR_NOMEM)
+		return e;
+	if (e != MIRROR_OK)
+		mirror_respond_connection_failure(&j->body, &j->err);
+	else
+		mirror_respond_connection_ok(&j->body);
+	return MIRROR_OK;
+}
+
+static enum mirror_err
+answer_names(struct job *j, const struct mirror_call *call)
+{
+	struct mirror_field_list l;
+	enum mirror_err e;
+	size_t n;
+
+	mirror_field_list_init(&l);
+	e = j->backend->field_names(call, &l);
+	if (e == MIRROR_OK) {
+		n = l.len < j->conf->max_fields ? l.len : j->conf->max_fields;
+		mirror_respond_field_names(&j->body, &l, n, l.partial || n < l.len);
+	}
+	mirror_field_list_free(&l);
+	return e;
+}
+
+static enum mirror_err
+answer_values(struct job *j, const struct mirror_call *call)
+{
+	struct mirror_value_list l;
+	enum mirror_err e;
+	size_t n;
+
+	mirror_value_list_init(&l);
+	e = j->backend->field_values(call, &l);
+	if (e == MIRROR_OK) {
+		n = l.len < j->conf->max_fields ? l.len : j->conf->max_fields;
+		mirror_respond_field_values(&j->body, &l, n, l.partial || n < l.len);
+	}
+	mirror_value_list_free(&l);
+	return e;
+}
+
+/* Decision 4: the raw window, cut by limit and by the mirror's own cap. */
+static void
+answer_raw(struct job *j, const struct mirror_series *s)
+{
+	int64_t limit = j->q.limit;
+	size_t first, count;
+	bool partial;
+
+	if ((uint64_t)limit > j->conf->max_points)
+		limit = (int64_t)j->conf->max_points;
+	mirror_series_window(s, j->q.start_ms, j->q.end_ms, limit,
+	    j->q.latest_first, &first, &count, &partial);
+	mirror_respond_raw(&j->body, s->pts + first, count,
+	    partial || s->truncated);
+}
+
+static enum mirror_err
+answer_buckets(struct job *j, const struct mirror_series *s)
+{
+	uint64_t span = mirror_agg_bucket_count(j->q.start_ms, j->q.end_ms,
+	    j->q.bucket_ms);
+	size_t cap = span < j->conf->max_buckets ? (size_t)span : j->conf->max_buckets;
+	struct mirror_bucket *out = malloc((cap ? cap : 1) * sizeof *out);
+	size_t n = 0;
+	bool partial = false;
+	enum mirror_err e;
+
+	if (out == NULL)
+		return mirror_error_set(&j->err, MIRROR_ERR_NOMEM, "out of memory");
+	e = mirror_agg_run(j->q.agg, s->pts, s->len, j->q.start_ms, j->q.end_ms,
+	    j->q.bucket_ms, out, cap, &n, &partial);
+	if (e == MIRROR_OK)
+		mirror_respond_aggregated(&j->body, out, n, partial || s->truncated);
+	else
+		mirror_error_set(&j->err, e, "out of memory aggregating");
+	free(out);
+	return e;
+}
+
+static enum mirror_err
+answer_metric(struct job *j, const struct mirror_call *call)
+{
+	struct mirror_series s;
+	enum mirror_err e;
+
+	mirror_series_init(&s, j->conf->max_store_points);
+	e = j->backend->metric_points(call, &s);
+	if (e == MIRROR_OK) {
+		mirror_series_clean(&s, j->q.nan_as_zero);
+		if (j->q.aggregated)
+			e = answer_buckets(j, &s);
+		else
+			answer_raw(j, &s);
+	}
+	mirror_series_free(&s);
+	return e;
+}
+
+static enum mirror_err
+dispatch(struct job *j)
+{
+	struct mirror_call call = {j->state, j->conf, &j->q, &j->err};
+
+	switch (j->q.method) {
+	case MIRROR_METHOD_CONNECTION: return answer_connection(j, &call);
+	case MIRROR_METHOD_FIELD_NAMES: return answer_names(j, &call);
+	case MIRROR_METHOD_FIELD_VALUES: return answer_values(j, &call);
+	case MIRROR_METHOD_METRIC: return answer_metric(j, &call);
+	default: return mirror_error_set(&j->err, MIRROR_ERR_INTERNAL, "no method");
+	}
+}
+
+/* Everything between a routed request and a filled body. */
+static enum mirror_err
+run(struct job *j, const struct mirror_request *req, enum mirror_method m,
+    int match)
+{
+	size_t max = j->conf->max_body;
+	enum mirror_err e;
+
+	if (strcmp(req->method, "POST") != 0)
+		return mirror_error_set(&j->err, MIRROR_ERR_METHOD, "use POST");
+	if (!mirror_auth_allows(j->conf, match))
+		return mirror_error_set(&j->err, MIRROR_ERR_UNAUTHORIZED,
+		    "X-MIRROR-API-KEY is missing or wrong");
+	if (req->content_length > (long long)max || req->body_len > max)
+		return mirror_error_set(&j->err, MIRROR_ERR_TOO_LARGE,
+		    "the body exceeds %zu bytes", max);
+	e = mirror_parse_request(j->conf, m, req->body, req->body_len, &j->q, &j->err);
+	if (e == MIRROR_OK)
+		e = pick_backend(j);
+	return e != MIRROR_OK ? e : dispatch(j);
+}
+
+static void
+add_header(struct mirror_response *resp, const char *name, const char *value)
+{
+	if (resp->nheaders < MIRROR_RESPONSE_HEADERS_MAX && value != NULL) {
+		resp->headers[resp->nheaders].name = name;
+		resp->headers[resp->nheaders].value = value;
+		resp->nheaders++;
+	}
+}
+
+/* Turns the job's outcome into resp: its body, or an error body. */
+static void
+finish(struct job *j, enum mirror_err e, struct mirror_response *resp)
+{
+	if (e == MIRROR_OK && j->body.err != MIRROR_OK)
+		e = mirror_error_set(&j->err, j->body.err == MIRROR_ERR_TOO_LARGE ?
+		    MIRROR_ERR_INTERNAL : j->body.err,
+		    "the answer exceeds the mirror's %zu-byte limit", j->body.max);
+	if (e != MIRROR_OK) {
+		if (j->err.code != e)
+			mirror_error_set(&j->err, e, "%s", mirror_err_summary(e));
+		/* Error bodies are small; a fresh buffer always has room. */
+		mirror_buf_free(&j->body);
+		mirror_buf_init(&j->body, 2 * MIRROR_DETAILS_MAX + 1024);
+		mirror_respond_error(&j->body, &j->err);
+	}
+	resp->err = e;
+	resp->status = mirror_err_status(e);
+	resp->body = mirror_buf_steal(&j->body, &resp->body_len);
+	if (e == MIRROR_ERR_METHOD)
+		add_header(resp, "Allow", "POST");
+}
+
+/*
+ * The operator's paths: GET /healthz for load balancers and GET /metrics
+ * for Prometheus. Neither needs the key nor says anything sensitive; the
+ * shipped nginx config limits who reaches /metrics.
+ */
+static bool
+answer_service(struct job *j, const struct mirror_request *req,
+	       struct mirror_response *resp)
+{
+	bool health = ends_with(req->path, "/healthz");
+
+	if (!health && !ends_with(req->path, "/metrics"))
+		return false;
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return false;
+	if (health) {
+		mirror_buf_adds(&j->body, "{\"status\":\"OK\"}");
+	} else {
+		resp->headers[0].value = "text/plain; version=0.0.4";
+		mirror_metrics_write(&j->body);
+	}
+	resp->status = 200;
+	resp->body = mirror_buf_steal(&j->body, &resp->body_len);
+	return true;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
+	      struct mirror_response *resp)
+{
+	struct job j = {.w = w, .conf = w->conf};
+	enum mirror_method m = MIRROR_METHOD_MAX;
+	int match = mirror_auth_match(w->conf, req->api_key);
+	int64_t start = now_us();
+	enum mirror_err e;
+
+	memset(resp, 0, sizeof *resp);
+	add_header(resp, "Content-Type", "application/json");
+	add_header(resp, "X-MIRROR-API-KEY", mirror_auth_echo(w->conf, match));
+	mirror_query_init(&j.q);
+	mirror_error_clear(&j.err);
+	mirror_buf_init(&j.body, w->conf->max_response);
+	if (req->path != NULL && answer_service(&j, req, resp))
+		goto done;
+	e = route(req->path, &m, &j.err);
+	if (e == MIRROR_OK)
+		e = run(&j, req, m, match);
+	finish(&j, e, resp);
+	resp->backend = j.backend != NULL ? j.backend->name : NULL;
+done:
+	mirror_metrics_record(m, resp->status, now_us() - start);
+	mirror_query_free(&j.q);
+	mirror_buf_free(&j.body);
+}

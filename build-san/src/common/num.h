@@ -1,0 +1,15 @@
+/* The one way numbers from outside are read: bounded and fully checked. */
+#ifndef MIRROR_NUM_H
+#define MIRROR_NUM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Parses the whole of s as a decimal integer in [min, max]. Returns false
+ * (leaving *out alone) for empty input, trailing characters, or a value
+ * out of range.
+ */
+bool mirror_num_parse(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif

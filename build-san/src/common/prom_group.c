@@ -1,0 +1,92 @@
+/*
+ * FieldValuePattern grouping (MIRROR-API.md §3): a field with thousands
+ * of values (dotted or underscored metric names) is offered as prefix
+ * groups the user drills into by sending one back as fieldValuePrefix.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "prom.h"
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Length of v's group: the prefix plus at least one character and the
+ * next '.' or '_'; 0 when v has no separator after the prefix.
+ */
+static size_t
+group_len(const char *v, size_t plen)
+{
+	const char *rest = v + plen;
+	size_t i;
+
+	if (rest[0] == '\0')
+		return 0;
+	i = 1 + strcspn(rest + 1, "._");
+	return rest[i] == '\0' ? 0 : plen + i + 1;
+}
+
+/* Walks the entries, keeping those in [offset, offset + limit). */
+struct pager {
+	int64_t offset, limit, index;
+	struct mirror_value_list *out;
+};
+
+/* Offers one entry; false once the page is full (more entries follow). */
+static bool
+offer(struct pager *pg, const char *value, size_t len, bool pattern,
+      enum mirror_err *e)
+{
+	char *copy;
+
+	if (pg->index >= pg->offset && pg->index - pg->offset >= pg->limit) {
+		pg->out->partial = true;
+		return false;
+	}
+	if (pg->index++ < pg->offset)
+		return true;
+	copy = malloc(len + 2);
+	if (copy == NULL) {
+		*e = MIRROR_ERR_NOMEM;
+		return false;
+	}
+	memcpy(copy, value, len);
+	memcpy(copy + len, pattern ? "*" : "", pattern ? 2 : 1);
+	*e = mirror_value_list_push(pg->out, copy, pattern);
+	free(copy);
+	return *e == MIRROR_OK;
+}
+
+enum mirror_err
+mirror_prom_group(char **values, size_t n, size_t plen, size_t group_min,
+		  int64_t offset, int64_t limit, struct mirror_value_list *out)
+{
+	struct pager pg = {offset, limit, 0, out};
+	bool group = group_min > 0 && n > group_min;
+	size_t i = 0, j, len;
+	enum mirror_err e = MIRROR_OK;
+
+	qsort(values, n, sizeof *values, cmp_str);
+	while (i < n) {
+		len = group ? group_len(values[i], plen) : 0;
+		/* Sorted order keeps every value that starts with a group's
+		 * text together. */
+		for (j = i + 1; len > 0 && j < n &&
+		    strncmp(values[j], values[i], len) == 0; j++)
+			;
+		if (len == 0 || j == i + 1) {
+			j = i + 1;
+			len = strlen(values[i]);
+		}
+		if (!offer(&pg, values[i], len, j > i + 1, &e))
+			break;
+		i = j;
+	}
+	return e;
+}

@@ -1,0 +1,164 @@
+#include "config.h"
+
+#include <stdint.h>
+
+#include "json_out.h"
+#include "query.h"
+#include "respond.h"
+
+void
+mirror_respond_connection_ok(struct mirror_buf *b)
+{
+	mirror_buf_adds(b, "{\"status\":\"OK\",\"_type\":\"TestConnectionResponse\"}");
+}
+
+void
+mirror_respond_connection_failure(struct mirror_buf *b,
+				  const struct mirror_error *err)
+{
+	mirror_buf_adds(b, "{\"status\":\"FAILURE\",\"error\":{\"_type\":"
+	    "\"MetricStoreConnectionError\",\"details\":");
+	mirror_json_str(b, err->details);
+	mirror_buf_adds(b, "},\"_type\":\"TestConnectionResponse\"}");
+}
+
+/* Closes a list member and the document: ],"isPartial":x,"_type":"T"} */
+static void
+close_list(struct mirror_buf *b, bool partial, const char *type)
+{
+	mirror_buf_adds(b, "],\"isPartial\":");
+	mirror_json_bool(b, partial);
+	mirror_buf_adds(b, ",\"_type\":\"");
+	mirror_buf_adds(b, type);
+	mirror_buf_adds(b, "\"}");
+}
+
+void
+mirror_respond_field_names(struct mirror_buf *b, const struct mirror_field_list *l,
+			   size_t n, bool partial)
+{
+	size_t i;
+
+	mirror_buf_adds(b, "{\"fields\":[");
+	for (i = 0; i < n && i < l->len; i++) {
+		const struct mirror_field *f = &l->items[i];
+
+		if (i > 0)
+			mirror_buf_addc(b, ',');
+		mirror_buf_adds(b, "{\"_type\":\"FieldDescriptor\",\"classified\":");
+		mirror_json_bool(b, f->classified);
+		mirror_buf_adds(b, ",\"fieldName\":");
+		mirror_json_str(b, f->name);
+		mirror_buf_adds(b, ",\"fieldType\":\"");
+		mirror_buf_adds(b, mirror_field_type_name(f->type));
+		mirror_buf_adds(b, "\"}");
+	}
+	close_list(b, partial, "FieldNamesResponse");
+}
+
+void
+mirror_respond_field_values(struct mirror_buf *b, const struct mirror_value_list *l,
+			    size_t n, bool partial)
+{
+	size_t i;
+
+	mirror_buf_adds(b, "{\"values\":[");
+	for (i = 0; i < n && i < l->len; i++) {
+		if (i > 0)
+			mirror_buf_addc(b, ',');
+		mirror_buf_adds(b, "{\"value\":");
+		mirror_json_str(b, l->items[i].value);
+		mirror_buf_adds(b, l->items[i].pattern ?
+		    ",\"_type\":\"FieldValuePattern\"}" :
+		    ",\"_type\":\"CompleteValue\"}");
+	}
+	close_list(b, partial, "FieldValuesResponse");
+}
+
+/* Closes a telemetry document after its points. */
+static void
+close_telemetry(struct mirror_buf *b, bool partial, const char *format,
+		const char *type)
+{
+	mirror_buf_adds(b, "],\"dataFormat\":");
+	mirror_buf_adds(b, format);
+	mirror_buf_adds(b, ",\"isPartial\":");
+	mirror_json_bool(b, partial);
+	mirror_buf_adds(b, ",\"_type\":\"");
+	mirror_buf_adds(b, type);
+	mirror_buf_adds(b, "\"},\"_type\":\"MetricsResponse\"}");
+}
+
+void
+mirror_respond_raw(struct mirror_buf *b, const struct mirror_point *pts,
+		   size_t n, bool partial)
+{
+	size_t i;
+
+	/* Roughly 32 bytes a point: one reservation instead of many. */
+	mirror_buf_hint(b, n < SIZE_MAX / 32 ? n * 32 : SIZE_MAX);
+	mirror_buf_adds(b, "{\"telemetry\":{\"points\":[");
+	for (i = 0; i < n; i++) {
+		mirror_buf_adds(b, i > 0 ? ",[" : "[");
+		mirror_json_double(b, pts[i].v);
+		mirror_buf_addc(b, ',');
+		mirror_json_int(b, pts[i].t);
+		mirror_buf_addc(b, ']');
+	}
+	close_telemetry(b, partial, "[\"value\",\"timestamp\"]",
+	    "RawMetricTelemetry");
+}
+
+void
+mirror_respond_aggregated(struct mirror_buf *b, const struct mirror_bucket *bk,
+			  size_t n, bool partial)
+{
+	size_t i;
+
+	mirror_buf_hint(b, n < SIZE_MAX / 48 ? n * 48 : SIZE_MAX);
+	mirror_buf_adds(b, "{\"telemetry\":{\"points\":[");
+	for (i = 0; i < n; i++) {
+		mirror_buf_adds(b, i > 0 ? ",[" : "[");
+		mirror_json_double(b, bk[i].value);
+		mirror_buf_addc(b, ',');
+		mirror_json_int(b, bk[i].start);
+		mirror_buf_addc(b, ',');
+		mirror_json_int(b, bk[i].end);
+		mirror_buf_addc(b, ']');
+	}
+	close_telemetry(b, partial,
+	    "[\"value\",\"startTimestamp\",\"endTimestamp\"]",
+	    "AggregatedMetricTelemetry");
+}
+
+void
+mirror_respond_error(struct mirror_buf *b, const struct mirror_error *err)
+{
+	const char *type = mirror_err_type(err->code);
+
+	mirror_buf_adds(b, "{\"_type\":");
+	mirror_json_str(b, type);
+	switch (err->code) {
+	case MIRROR_ERR_UNSUPPORTED_TYPE:
+		mirror_buf_adds(b, ",\"mirrorType\":");
+		mirror_json_str(b, err->details);
+		break;
+	case MIRROR_ERR_METRIC_NOT_FOUND:
+		mirror_buf_adds(b, ",\"metric\":");
+		mirror_json_str(b, err->metric);
+		mirror_buf_adds(b, ",\"details\":");
+		mirror_json_str(b, err->details);
+		break;
+	case MIRROR_ERR_STORE_CONNECT:
+	case MIRROR_ERR_STORE_TIMEOUT:
+		mirror_buf_adds(b, ",\"details\":");
+		mirror_json_str(b, err->details);
+		break;
+	default:
+		mirror_buf_adds(b, ",\"summary\":");
+		mirror_json_str(b, mirror_err_summary(err->code));
+		mirror_buf_adds(b, ",\"details\":");
+		mirror_json_str(b, err->details);
+	}
+	mirror_buf_addc(b, '}');
+}

@@ -1,0 +1,290 @@
+/*
+ * mirror-fcgi: the persistent FastCGI responder.
+ *
+ * Runs under spawn-fcgi (the listening socket arrives on fd 0) or on its
+ * own socket (--listen). N worker threads each own one FCGX_Request and
+ * call FCGX_Accept_r with no accept mutex, so a thread parked on a kept
+ * connection never blocks the others (PITFALLS.md §2). SIGTERM/SIGINT
+ * stop accepting, let in-flight requests finish, and exit 0.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "conf.h"
+#include "num.h"
+#include "serve.h"
+
+/* How long in-flight requests get to finish after SIGTERM. */
+#define DRAIN_SECONDS 30
+
+struct worker {
+	pthread_t tid;
+	bool started;
+	bool idle;             /* in FCGX_Accept_r; guarded by lock */
+	bool done;
+	FCGX_Request req;
+	struct serve_ctx ctx;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bool stopping;          /* guarded by lock */
+static int listen_fd;
+
+/* SIGUSR2 only interrupts a blocking accept() or read(): no SA_RESTART. */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
+
+/* Marks the worker idle or busy; returns false once shutdown has begun. */
+static bool
+set_idle(struct worker *w, bool idle)
+{
+	bool go;
+
+	pthread_mutex_lock(&lock);
+	w->idle = idle;
+	go = !stopping;
+	pthread_mutex_unlock(&lock);
+	return go;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int rc;
+
+	while (set_idle(w, true)) {
+		rc = FCGX_Accept_r(&w->req);
+		set_idle(w, false);
+		if (rc < 0) {
+			if (!set_idle(w, false))
+				break;
+			/* A failed accept (e.g. EMFILE) must not spin. */
+			usleep(10000);
+			continue;
+		}
+		serve_request(&w->ctx, &w->req);
+		FCGX_Finish_r(&w->req);
+	}
+	FCGX_Finish_r(&w->req);
+	pthread_mutex_lock(&lock);
+	w->done = true;
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: mirror-fcgi [--listen HOST:PORT|PATH] [--threads N]\n"
+	    "Without --listen, serves the socket on fd 0 (spawn-fcgi).\n"
+	    "Configuration comes from MIRROR_* environment variables; see README.md.\n");
+}
+
+static const char *
+env(const char *name)
+{
+	return getenv(name);
+}
+
+/* Command-line options override the environment. */
+static int
+parse_args(int argc, char **argv, struct mirror_conf *conf)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int64_t n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			free(conf->listen);
+			if ((conf->listen = strdup(optarg)) == NULL)
+				return -1;
+			break;
+		case 't':
+			if (!mirror_num_parse(optarg, 1, 1024, &n)) {
+				fprintf(stderr, "mirror-fcgi: --threads takes 1 to 1024\n");
+				return -1;
+			}
+			conf->threads = (int)n;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+static int
+open_listener(const struct mirror_conf *conf)
+{
+	int fd;
+
+	if (conf->listen == NULL) {
+		if (FCGX_IsCGI()) {
+			fprintf(stderr, "mirror-fcgi: fd 0 is not a socket; run it under "
+			    "spawn-fcgi or pass --listen\n");
+			return -1;
+		}
+		return 0;
+	}
+	fd = FCGX_OpenSocket(conf->listen, 128);
+	if (fd < 0)
+		fprintf(stderr, "mirror-fcgi: cannot listen on %s\n", conf->listen);
+	return fd;
+}
+
+static int
+start_workers(struct worker *ws, const struct mirror_conf *conf)
+{
+	int i;
+
+	for (i = 0; i < conf->threads; i++) {
+		struct worker *w = &ws[i];
+
+		w->ctx.conf = conf;
+		w->ctx.worker = mirror_worker_new(conf);
+		w->ctx.body = malloc(conf->max_body + 1);
+		if (w->ctx.worker == NULL || w->ctx.body == NULL ||
+		    FCGX_InitRequest(&w->req, listen_fd, 0) != 0)
+			return -1;
+		if (pthread_create(&w->tid, NULL, worker_main, w) != 0)
+			return -1;
+		w->started = true;
+	}
+	return 0;
+}
+
+/* Wakes idle workers until all have left their loops or time runs out. */
+static bool
+drain(struct worker *ws, int n)
+{
+	time_t deadline = time(NULL) + DRAIN_SECONDS;
+	bool all_done = false;
+	int i;
+
+	while (!all_done && time(NULL) < deadline) {
+		all_done = true;
+		pthread_mutex_lock(&lock);
+		for (i = 0; i < n; i++) {
+			if (!ws[i].started || ws[i].done)
+				continue;
+			all_done = false;
+			if (ws[i].idle)
+				pthread_kill(ws[i].tid, SIGUSR2);
+		}
+		pthread_mutex_unlock(&lock);
+		if (!all_done)
+			usleep(50000);
+	}
+	return all_done;
+}
+
+static void
+free_workers(struct worker *ws, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (ws[i].started)
+			pthread_join(ws[i].tid, NULL);
+		mirror_worker_free(ws[i].ctx.worker);
+		free(ws[i].ctx.body);
+	}
+	free(ws);
+}
+
+/* Blocks the stop signals in every thread; main waits for them with sigwait. */
+static void
+setup_signals(sigset_t *stop)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_wake;
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(stop);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, stop, NULL);
+}
+
+static int
+serve(struct mirror_conf *conf)
+{
+	struct worker *ws = calloc((size_t)conf->threads, sizeof *ws);
+	sigset_t stop;
+	int sig = 0, ok;
+
+	if (ws == NULL)
+		return 1;
+	setup_signals(&stop);
+	ok = start_workers(ws, conf) == 0;
+	if (ok) {
+		fprintf(stderr, "mirror-fcgi: serving with %d threads, default backend %s\n",
+		    conf->threads, conf->default_backend);
+		sigwait(&stop, &sig);
+		fprintf(stderr, "mirror-fcgi: signal %d, finishing in-flight requests\n", sig);
+	}
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_mutex_unlock(&lock);
+	FCGX_ShutdownPending();
+	if (!drain(ws, conf->threads)) {
+		fprintf(stderr, "mirror-fcgi: requests still running after %d s; exiting\n",
+		    DRAIN_SECONDS);
+		_exit(ok ? 0 : 1);
+	}
+	free_workers(ws, conf->threads);
+	return ok ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mirror_conf conf;
+	struct mirror_error err;
+	int rc;
+
+	if (mirror_conf_load(&conf, env, &err) != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: %s\n", err.details);
+		return 2;
+	}
+	if (parse_args(argc, argv, &conf) != 0 || FCGX_Init() != 0 ||
+	    (listen_fd = open_listener(&conf)) < 0) {
+		mirror_conf_free(&conf);
+		return 2;
+	}
+	rc = serve(&conf);
+	mirror_conf_free(&conf);
+	return rc;
+}

@@ -1,0 +1,252 @@
+"""Deterministic test data for the Prometheus backend, and the answers the
+mirror must give for it, computed here independently of the mirror's C
+code: from the same generated samples, with MIRROR-API.md's decisions
+1-5 for windows and aggregation and Prometheus' documented increase()
+for counters. Standard library only.
+
+`python3 data.py FILE` writes the samples as OpenMetrics for
+`promtool tsdb create-blocks-from openmetrics` (timestamps in seconds).
+"""
+
+import bisect
+import math
+import sys
+
+# 2024-01-01T00:00:00Z: a fixed past range, so expected values never move.
+# Prometheus is started with a retention long enough to keep it.
+BASE = 1704067200
+HOURS = 4
+END = BASE + HOURS * 3600
+
+GAUGE = "mt_gauge"
+COUNTER = "mt_counter_total"
+
+
+def gauge_a():
+    """Every 15 s, a 15-minute gap, a NaN now and then; values are
+    multiples of 1/8 so every sum is exact in binary floating point."""
+    out = []
+    for i in range(HOURS * 240):
+        if 200 <= i < 260:
+            continue
+        t = BASE + 15 * i
+        v = float("nan") if i % 97 == 5 else ((i * 7919) % 1000) / 8.0 - 20.0
+        out.append((t * 1000, v))
+    return out
+
+
+def gauge_b():
+    return [((BASE + 30 * i) * 1000, float((i * 31) % 17)) for i in range(HOURS * 120)]
+
+
+def counter_a():
+    """Every 15 s at 7 s past a multiple of 15 (never on a minute, so no
+    sample sits on the boundary of a [t-60s, t] window), two resets and
+    a 10-minute gap; integer values."""
+    out, v = [], 0
+    for i in range(HOURS * 240):
+        if i in (300, 700):
+            v = 0
+        else:
+            v += i % 5 + 1
+        if 500 <= i < 540:
+            continue
+        out.append(((BASE + 7 + 15 * i) * 1000, float(v)))
+    return out
+
+
+ESCAPED = 'a"b\\c'   # label value with a quote and a backslash
+
+
+def series():
+    """(metric name, labels, samples) of every series."""
+    s = [
+        (GAUGE, {"job": "mt", "instance": "a"}, gauge_a()),
+        (GAUGE, {"job": "mt", "instance": "b"}, gauge_b()),
+        (COUNTER, {"job": "mt", "instance": "a"}, counter_a()),
+        ("mt_esc", {"job": "mt", "path": ESCAPED},
+         [((BASE + 60 * i) * 1000, 1.0 + i) for i in range(5)]),
+        ("mt_esc", {"job": "mt", "path": "x.y"},
+         [((BASE + 60 * i) * 1000, 10.0 + i) for i in range(5)]),
+        ("mt_esc", {"job": "mt", "path": "xzy"},
+         [((BASE + 60 * i) * 1000, 20.0 + i) for i in range(5)]),
+    ]
+    for svc in GROUP_VALUES:
+        s.append(("mt_grp", {"job": "mt", "svc": svc}, [((BASE + 60) * 1000, 1.0)]))
+    return s
+
+
+GROUP_VALUES = (["app.web.%d" % i for i in range(30)] +
+                ["app.db.%d" % i for i in range(30)] +
+                ["batch_%d" % i for i in range(10)] + ["solo"])
+
+
+def om_escape(v):
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def om_number(v):
+    if math.isnan(v):
+        return "NaN"
+    return repr(v)
+
+
+def openmetrics():
+    lines = []
+    by_name = {}
+    for name, labels, samples in series():
+        by_name.setdefault(name, []).append((labels, samples))
+    for name, group in by_name.items():
+        for labels, samples in group:
+            lab = ",".join('%s="%s"' % (k, om_escape(v)) for k, v in sorted(labels.items()))
+            for t, v in samples:
+                lines.append("%s{%s} %s %s" % (name, lab, om_number(v),
+                                                "%d.%03d" % divmod(t, 1000)))
+    lines.append("# EOF")
+    return "\n".join(lines) + "\n"
+
+
+# --- what the mirror must answer ------------------------------------------
+
+
+def clean(points, nan_as_zero=False):
+    """Decision 5: NaN dropped, or 0 with nan_interpretation ZERO;
+    infinities dropped."""
+    out = []
+    for t, v in points:
+        if math.isnan(v):
+            if nan_as_zero:
+                out.append((t, 0.0))
+        elif not math.isinf(v):
+            out.append((t, v))
+    return out
+
+
+def raw(points, start, end, limit=None, latest_first=False, nan_as_zero=False):
+    """Decision 4: [start, end), earliest `limit` points (latest with
+    latestFirst), ascending; returns (points, isPartial)."""
+    pts = [(t, v) for t, v in clean(points, nan_as_zero) if start <= t < end]
+    if limit is None or limit >= len(pts):
+        return pts, False
+    return (pts[-limit:] if latest_first else pts[:limit]), True
+
+
+PERCENTILES = {"PERCENTILE_25": 0.25, "PERCENTILE_50": 0.50, "PERCENTILE_75": 0.75,
+               "PERCENTILE_90": 0.90, "PERCENTILE_95": 0.95, "PERCENTILE_98": 0.98,
+               "PERCENTILE_99": 0.99}
+METHODS = ["MEAN"] + list(PERCENTILES) + ["MAX", "MIN", "SUM", "EVENT_COUNT",
+                                          "SUM_NO_ZEROS", "EVENT_COUNT_NO_ZEROS"]
+
+
+def percentile(vals, p):
+    """Decision 3: linear interpolation between closest ranks."""
+    v = sorted(vals)
+    r = p * (len(v) - 1)
+    lo, hi = math.floor(r), math.ceil(r)
+    return v[lo] + (r - lo) * (v[hi] - v[lo])
+
+
+def reduce(method, vals):
+    if method == "MEAN":
+        return sum(vals) / len(vals)
+    if method in PERCENTILES:
+        return percentile(vals, PERCENTILES[method])
+    if method == "MAX":
+        return max(vals)
+    if method == "MIN":
+        return min(vals)
+    if method in ("SUM", "SUM_NO_ZEROS"):
+        return sum(vals)
+    return float(len(vals))
+
+
+def aggregate(points, start, end, bucket, method, nan_as_zero=False):
+    """Decisions 1-2: epoch-aligned buckets intersecting [start, end),
+    each from the points inside both; empty buckets are 0 for SUM and
+    EVENT_COUNT and left out otherwise. Returns [value, start, end] rows."""
+    pts = [(t, v) for t, v in clean(points, nan_as_zero) if start <= t < end]
+    out = []
+    k = start // bucket
+    while k * bucket < end:
+        b0, b1 = k * bucket, (k + 1) * bucket
+        vals = [v for t, v in pts if b0 <= t < b1]
+        if vals:
+            out.append([reduce(method, vals), b0, b1])
+        elif method in ("SUM", "EVENT_COUNT"):
+            out.append([0.0, b0, b1])
+        k += 1
+    return out
+
+
+def prom_increase(samples, t, window=60000, rate=False):
+    """Prometheus' increase()/rate() at time t over [t-window, t]
+    (promql/functions.go extrapolatedRate, as documented: counter resets
+    compensated, extrapolation to the window's edges unless the gap to an
+    edge exceeds 1.1x the average sample spacing, and never below zero)."""
+    pts = [(ts, v) for ts, v in samples if t - window <= ts <= t]
+    if len(pts) < 2:
+        return None
+    result = pts[-1][1] - pts[0][1]
+    last = 0.0
+    for _, v in pts:
+        if v < last:
+            result += last
+        last = v
+    to_start = (pts[0][0] - (t - window)) / 1000.0
+    to_end = (t - pts[-1][0]) / 1000.0
+    sampled = (pts[-1][0] - pts[0][0]) / 1000.0
+    avg = sampled / (len(pts) - 1)
+    if result > 0 and pts[0][1] >= 0:
+        to_zero = sampled * (pts[0][1] / result)
+        if to_zero < to_start:
+            to_start = to_zero
+    threshold = avg * 1.1
+    interval = sampled
+    interval += to_start if to_start < threshold else avg / 2
+    interval += to_end if to_end < threshold else avg / 2
+    result = result * (interval / sampled)
+    if rate:
+        result /= window / 1000.0
+    return result
+
+
+def counter_points(samples, start, end, rate=False):
+    """The mirror's counter series: increase over the 60 s ending at each
+    multiple of 60 s in [start, end)."""
+    out = []
+    t = -(-start // 60000) * 60000
+    while t < end:
+        v = prom_increase(samples, t, rate=rate)
+        if v is not None:
+            out.append((t, v))
+        t += 60000
+    return out
+
+
+def instant(times, samples, t, lookback=300000):
+    """An instant selector at t: the newest sample in [t - 5m, t]
+    (Prometheus' default lookback), NaN included. times: the samples'
+    timestamps, ascending."""
+    i = bisect.bisect_right(times, t) - 1
+    if i < 0 or samples[i][0] < t - lookback:
+        return None
+    return samples[i][1]
+
+
+def stepped(samples, start, end, step, fn=lambda v: v):
+    """An expression over an instant selector, evaluated at every multiple
+    of step in [start, end)."""
+    times = [ts for ts, _ in samples]
+    out = []
+    t = -(-start // step) * step
+    while t < end:
+        v = instant(times, samples, t)
+        if v is not None:
+            out.append((t, fn(v)))
+        t += step
+    return out
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1], "w") as f:
+        f.write(openmetrics())

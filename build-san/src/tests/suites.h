@@ -1,0 +1,18 @@
+/* One Check suite per common/ module; check_main.c runs them all. */
+#ifndef MIRROR_TEST_SUITES_H
+#define MIRROR_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *conf_suite(void);
+Suite *buf_suite(void);
+Suite *json_out_suite(void);
+Suite *series_suite(void);
+Suite *agg_suite(void);
+Suite *parse_suite(void);
+Suite *sample_suite(void);
+Suite *handle_suite(void);
+Suite *gateway_suite(void);
+Suite *prometheus_suite(void);
+
+#endif
