@@ -40,6 +40,8 @@ static enum mirror_err
 begin(const struct mirror_call *call, struct mirror_prom_target *t,
       struct mirror_prom_job *j)
 {
+	enum mirror_err e;
+
 	j->http = call->state;
 	j->t = t;
 	j->conf = call->conf;
@@ -48,7 +50,9 @@ begin(const struct mirror_call *call, struct mirror_prom_target *t,
 	if (j->http == NULL)
 		return mirror_error_set(call->err, MIRROR_ERR_INTERNAL,
 		    "the Prometheus backend has no HTTP client");
-	return mirror_prom_target_read(call->conf, call->q, t, call->err);
+	e = mirror_prom_target_read(call->conf, call->q, t, call->err);
+	mirror_prom_job_start(j);
+	return e;
 }
 
 /* Asks path; the answer's data must be of type want. */

@@ -73,6 +73,15 @@ add_condition(struct text *t, const struct mirror_condition *c)
 	}
 }
 
+/* Caller's text goes to logs too: no control characters (as error.c does). */
+static void
+scrub(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* The selection as MetricNotFoundError.metric: "metric=cpu.user,host=web-9". */
 static void
 selection(const struct mirror_query *q, char *buf, size_t size)
@@ -87,6 +96,7 @@ selection(const struct mirror_query *q, char *buf, size_t size)
 	}
 	if (q->nconds == 0)
 		add(&t, "(no conditions)");
+	scrub(buf);
 }
 
 /* Number of series that satisfy the first n conditions of q. */
@@ -201,9 +211,10 @@ ambiguous(const struct mirror_query *q, size_t matched, struct mirror_error *err
 
 /*
  * Which column metricField reads: absent, empty or "value" the
- * measurement; a NUMBER label its constant value over time. A STRING or BOOLEAN field is
- * UnsupportedFieldTypeError with the type's name as details (the core
- * writes it as mirrorType); an unknown one is MetricNotFoundError.
+ * measurement; a NUMBER label its constant value over time. A STRING or
+ * BOOLEAN field is UnsupportedFieldTypeError with the type's name as
+ * details (the core writes it as mirrorType); an unknown one is
+ * MetricNotFoundError.
  */
 static enum mirror_err
 value_column(const struct mirror_query *q, struct mirror_error *err,
@@ -221,6 +232,7 @@ value_column(const struct mirror_query *q, struct mirror_error *err,
 		    "no field '%s' to read values from; NUMBER fields are "
 		    "value, cpu_cores and max_connections", name);
 		snprintf(err->metric, sizeof err->metric, "%s", name);
+		scrub(err->metric);
 		return err->code;
 	}
 	type = mirror_sample_field(*col)->type;
@@ -307,7 +319,8 @@ sample_metric_points(const struct mirror_call *call, struct mirror_series *out)
 	}
 	e = mirror_sample_generate(&one, &r, out);
 	if (e != MIRROR_OK)
-		return mirror_error_set(call->err, e, "out of memory generating points");
+		return mirror_error_set(call->err, e,
+		    "out of memory generating points");
 	return MIRROR_OK;
 }
 
@@ -326,7 +339,8 @@ sample_field_names(const struct mirror_call *call, struct mirror_field_list *out
 		if (!mirror_sample_series_matches(&all[i], q->conds, q->nconds, NULL))
 			continue;
 		for (col = 0; col < MIRROR_SAMPLE_COL_MAX; col++)
-			have[col] = have[col] || mirror_sample_field_present(&all[i], col);
+			if (mirror_sample_field_present(&all[i], col))
+				have[col] = true;
 	}
 	for (col = 0; col < MIRROR_SAMPLE_COL_MAX; col++) {
 		const struct mirror_sample_field *f = mirror_sample_field(col);

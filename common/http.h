@@ -47,6 +47,7 @@ struct mirror_http_req {
 	const char *form;          /* POST body (x-www-form-urlencoded), or NULL: GET */
 	int64_t timeout_ms;        /* connect + transfer, > 0 */
 	size_t max_bytes;          /* ceiling on the decoded answer */
+	bool gzip;                 /* ask for a gzip-compressed answer */
 	const struct mirror_http_auth *auth;  /* or NULL */
 };
 

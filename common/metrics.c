@@ -107,7 +107,7 @@ static void
 write_histogram(struct mirror_buf *b, int m)
 {
 	unsigned long long cum = 0, count = total(m);
-	char line[160];
+	char line[320];
 	size_t i;
 
 	for (i = 0; i < NBOUNDS; i++) {

@@ -112,7 +112,7 @@ static enum mirror_err
 parse_condition(const struct mirror_conf *conf, struct json_object *obj,
 		size_t idx, struct mirror_condition *c, struct mirror_error *err)
 {
-	char base[32], path[48];
+	char base[48], path[64];
 	struct json_object *value;
 	const char *s;
 	enum mirror_err e;

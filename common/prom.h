@@ -77,6 +77,7 @@ struct mirror_prom_target {
 	enum mirror_prom_counter counter;
 	size_t group_min;               /* values above this are grouped; 0 never */
 	size_t max_bytes;               /* ceiling on one store answer */
+	bool gzip;                      /* ask for compressed answers */
 };
 
 /*
@@ -196,12 +197,17 @@ struct mirror_prom_job {
 	const struct mirror_conf *conf;
 	const struct mirror_query *q;
 	struct mirror_error *err;
+	int64_t deadline;          /* monotonic ms: the timeout covers the call */
 };
+
+/* Sets j->deadline to now + the target's timeout. */
+void mirror_prom_job_start(struct mirror_prom_job *j);
 
 /*
  * Asks the store: GET <base><path>?<params>, or POST with params as the
  * form body when post (what SigV4 needs, PITFALLS.md §6). params may be
- * empty. On success *root and *data as for mirror_prom_answer. *status
+ * empty. The request gets what is left of the job's time: a call of many
+ * chunks still ends within the timeout (MIRROR_ERR_STORE_TIMEOUT). On success *root and *data as for mirror_prom_answer. *status
  * (may be NULL) receives the HTTP status, 0 when there was no answer.
  */
 enum mirror_err mirror_prom_call(const struct mirror_prom_job *j, const char *path,

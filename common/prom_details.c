@@ -149,7 +149,7 @@ read_counter(struct json_object *d, struct mirror_prom_target *t,
 	return MIRROR_OK;
 }
 
-/* Tuning keys: chunk and step lengths, value grouping. */
+/* Tuning keys: chunk and step lengths, value grouping, compression. */
 static enum mirror_err
 read_tuning(struct json_object *d, struct mirror_prom_target *t,
 	    struct mirror_error *err)
@@ -165,6 +165,9 @@ read_tuning(struct json_object *d, struct mirror_prom_target *t,
 	if (e == MIRROR_OK)
 		e = mirror_jin_int(d, "connectionDetails.value_group_threshold", 0,
 		    1000000, false, &group, NULL, err);
+	if (e == MIRROR_OK)
+		e = mirror_jin_bool(d, "connectionDetails.gzip", false, &t->gzip,
+		    NULL, err);
 	t->chunk_ms = chunk * 1000;
 	t->step_ms = step * 1000;
 	t->group_min = (size_t)group;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json.h>
 
@@ -32,6 +33,21 @@ mirror_prom_seconds(int64_t ms, char *out, size_t size)
 	    (unsigned long long)(a / 1000), (unsigned long long)(a % 1000));
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+mirror_prom_job_start(struct mirror_prom_job *j)
+{
+	j->deadline = now_ms() + j->t->timeout_ms;
+}
+
 enum mirror_err
 mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		 const char *params, bool post, long *status,
@@ -43,6 +59,13 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 	enum mirror_err e;
 
 	*root = *data = NULL;
+	if (status != NULL)
+		*status = 0;
+	req.timeout_ms = j->deadline - now_ms();
+	if (req.timeout_ms <= 0)
+		return mirror_error_set(j->err, MIRROR_ERR_STORE_TIMEOUT, "%.200s did "
+		    "not give all answers within %lld ms", j->t->url,
+		    (long long)j->t->timeout_ms);
 	mirror_buf_init(&url, PARAMS_MAX);
 	mirror_buf_adds(&url, j->t->url);
 	mirror_buf_adds(&url, path);
@@ -56,11 +79,14 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 	}
 	req.url = url.data;
 	req.form = post ? params : NULL;
-	req.timeout_ms = j->t->timeout_ms;
 	req.max_bytes = j->t->max_bytes;
+	req.gzip = j->t->gzip;
 	req.auth = &j->t->auth;
 	e = mirror_http_do(j->http, &req, &resp, j->err);
 	mirror_buf_free(&url);
+	if (e == MIRROR_ERR_STORE_TIMEOUT)
+		mirror_error_set(j->err, e, "no answer from %.200s within %lld ms",
+		    j->t->url, (long long)j->t->timeout_ms);
 	if (status != NULL)
 		*status = e == MIRROR_OK ? resp.status : 0;
 	return e != MIRROR_OK ? e : mirror_prom_answer(&resp, root, data, j->err);

@@ -700,6 +700,13 @@ static const struct details_row {
 	 MIRROR_ERR_BAD_REQUEST, 0},
 	{"{\"url\":\"http://127.0.0.1:9090\",\"chunk_seconds\":1}",
 	 MIRROR_ERR_BAD_REQUEST, 0},
+	{"{\"url\":\"http://127.0.0.1:9090\",\"gzip\":true}", MIRROR_OK, 10000},
+	{"{\"url\":\"http://127.0.0.1:9090\",\"gzip\":\"yes\"}",
+	 MIRROR_ERR_BAD_REQUEST, 0},
+	{"{\"url\":\"http://127.0.0.1:9090\",\"aws\":\"x\"}",
+	 MIRROR_ERR_BAD_REQUEST, 0},
+	{"{\"url\":\"http://127.0.0.1:9090\",\"username\":[]}",
+	 MIRROR_ERR_BAD_REQUEST, 0},
 };
 
 START_TEST(test_details)

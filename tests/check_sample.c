@@ -174,6 +174,8 @@ static const struct select_row {
 	 "metric=cpu.user,host=1"},
 	{"metric=cpu.user,host=web-1,cpu_cores#4.5", MIRROR_ERR_METRIC_NOT_FOUND,
 	 "cpu_cores there: 4", "metric=cpu.user,host=web-1,cpu_cores=4.5"},
+	{"metric=cpu\tuser\n", MIRROR_ERR_METRIC_NOT_FOUND,
+	 "no series has metric=cpu user ;", "metric=cpu user "},
 	{"metric=cpu.user,host~web-8|web-9", MIRROR_ERR_METRIC_NOT_FOUND, NULL,
 	 "metric=cpu.user,host in (web-8,web-9)"},
 	{"metric=cpu.user,canary?true,host=web-1", MIRROR_ERR_METRIC_NOT_FOUND,

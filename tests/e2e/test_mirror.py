@@ -186,7 +186,8 @@ def call(path, body=None, key=KEY, method="POST", base=None, ctx=None,
     if data is None and body is not None:
         data = json.dumps(body).encode()
     try:
-        conn.request(method, path, body=data, headers=hdrs)
+        conn.request(method, path, body=data, headers=hdrs,
+                     encode_chunked="Transfer-Encoding" in hdrs)
         r = conn.getresponse()
         return Response(r.status, r.getheaders(), r.read().decode())
     finally:
@@ -609,6 +610,11 @@ class BadRequests(MirrorCase):
         r = self.post("/other/api/metric", metric_body())
         self.assertError(r, 404, ERR_404)
 
+    def test_internal_error_location_from_outside(self):
+        for key in (KEY, None):
+            r = self.post("/_mirror/error/414", {}, key=key)
+            self.assertError(r, 404, ERR_404)
+
     def test_root(self):
         r = self.post("/", {})
         self.assertError(r, 404, ERR_404)
@@ -632,6 +638,30 @@ class BadRequests(MirrorCase):
         body["pad"] = "x" * pad
         r = self.post("/api/connection", body)
         self.assertError(r, 200, CONNECTION_OK)
+
+    def test_uri_too_long(self):
+        r = self.post("/api/" + "a" * 9000, {})
+        self.assertError(r, 414, mirror_error("invalid request",
+                                              "the request URI is too long"))
+
+    def test_header_too_large(self):
+        r = self.post("/api/connection", connection_body(),
+                      headers={"X-Big": "a" * 9000})
+        self.assertError(r, 400, mirror_error(
+            "invalid request", "nginx could not parse the HTTP request"))
+
+    def test_chunked_body_reaches_the_responder_whole(self):
+        body = json.dumps(metric_body()).encode()
+        chunks = iter([body[:100], body[100:]])
+        r = self.post("/api/metric", None, raw=chunks,
+                      headers={"Transfer-Encoding": "chunked"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.body, call("/api/metric", metric_body()).body)
+
+    def test_empty_body(self):
+        r = self.post("/api/connection", None, raw=b"")
+        self.assertError(r, 400, mirror_error(
+            "invalid request", "the body is not JSON: it is empty"))
 
     def test_plain_http_on_the_https_port(self):
         host, port = split_url(MAIN_URL)

@@ -162,7 +162,7 @@ def close(a, b):
 
 class Listener:
     """A loopback TCP listener that counts the connections it accepts;
-    what it does with one is up to `serve`."""
+    `serve` answers them (None: accept and never answer)."""
 
     def __init__(self, port, serve=None):
         self.sock = socket.socket()
@@ -184,9 +184,8 @@ class Listener:
             except OSError:
                 return
             self.accepted += 1
-            if self.serve is None:
-                self.held.append(c)          # accept, never answer
-            else:
+            self.held.append(c)
+            if self.serve is not None:
                 threading.Thread(target=self.serve, args=(self, c), daemon=True).start()
 
     def close(self):
@@ -196,7 +195,13 @@ class Listener:
         except OSError:
             pass
         self.sock.close()
+        # Also end the connections the mirror keeps alive, so that no
+        # later test talks to this listener's threads.
         for c in self.held:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             c.close()
         self.thread.join(5)
 
@@ -227,6 +232,7 @@ BUILDINFO = b'{"status":"success","data":{"version":"2.42.0"}}'
 def fake_store(listener, c):
     """Answers by the first path segment of the base URL:
     /garbage: 200 text/html junk; /big: JSON larger than the mirror's cap;
+    /slow: an empty matrix after 0.3 s; /overload: Prometheus' 503 error;
     /redirect: 302 to the listener outside the allowlist; /record:
     Prometheus-like answers, remembering each request's headers."""
     try:
@@ -244,6 +250,16 @@ def fake_store(listener, c):
                 blob = b'{"status":"success","data":["' + b"x" * (MAX_STORE_BYTES + 10) + b'"]}'
                 reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                          b"Content-Length: %d\r\n\r\n" % len(blob)) + blob
+            elif path.startswith("/slow"):
+                time.sleep(0.3)
+                answer = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+                reply = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(answer)) + answer
+            elif path.startswith("/overload"):
+                answer = (b'{"status":"error","errorType":"unavailable",'
+                          b'"error":"too many concurrent queries"}')
+                reply = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                         b"application/json\r\nContent-Length: %d\r\n\r\n" % len(answer)) + answer
             elif path.startswith("/redirect"):
                 reply = (b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/\r\n"
                          b"Content-Length: 0\r\n\r\n" % OUTSIDE_PORT)
@@ -519,6 +535,9 @@ class Raw(unittest.TestCase):
         self.check(GAUGE_A, data.gauge_a(), S + 1234, E - 4321,
                    d=details(chunk_seconds=600))
 
+    def test_gzip(self):
+        self.check(GAUGE_A, data.gauge_a(), S, E, d=details(gzip=True))
+
     def test_in_set_value(self):
         self.check([cond("__gauge__", data.GAUGE), cond("instance", ["a"])],
                    data.gauge_a(), S, E)
@@ -670,6 +689,32 @@ class Errors(unittest.TestCase):
         self.assertEqual(b.status, 500, b)
         self.assertIn("exceeds the mirror's %d-byte limit" % MAX_STORE_BYTES,
                       b.data()["details"])
+
+    def test_overload(self):
+        fake = Listener(FAKE_PORT, fake_store)
+        try:
+            a = ask(metric_body(GAUGE_A, S, E,
+                                d=details("http://127.0.0.1:%d/overload" % FAKE_PORT)))
+        finally:
+            fake.close()
+        self.assertEqual(a.status, 500, a)
+        self.assertEqual(a.data()["_type"], "RemoteMirrorError")
+        self.assertIn("HTTP 503 (unavailable): too many concurrent queries",
+                      a.data()["details"])
+
+    def test_timeout_covers_all_chunks(self):
+        """24 chunks of 0.3 s each against a 1 s timeout: 504 after ~1 s."""
+        fake = Listener(FAKE_PORT, fake_store)
+        try:
+            a = ask(metric_body(GAUGE_A, S, E, d=details(
+                "http://127.0.0.1:%d/slow" % FAKE_PORT, requestTimeout=1000,
+                chunk_seconds=600)))
+        finally:
+            fake.close()
+        self.assertEqual(a.status, 504, a)
+        self.assertIn("within 1000 ms", a.data()["details"])
+        self.assertLess(a.seconds, 2.0)
+        self.assertLessEqual(len(fake.requests), 5)
 
     def test_bad_conditions(self):
         for conds in ([cond("__gauge__", "a"), cond("__counter__", "b")],
