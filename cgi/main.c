@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "http.h"
 #include "mirror.h"
 
 static const char *
@@ -102,7 +103,9 @@ main(void)
 		return 1;
 	}
 	body = malloc(conf.max_body + 1);
-	ok = body != NULL && answer(&conf, body);
+	ok = body != NULL && mirror_http_global_init() == MIRROR_OK &&
+	    answer(&conf, body);
+	mirror_http_global_cleanup();
 	free(body);
 	mirror_conf_free(&conf);
 	return ok ? 0 : 1;

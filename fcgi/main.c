@@ -24,6 +24,7 @@
 #include <fcgiapp.h>
 
 #include "conf.h"
+#include "http.h"
 #include "num.h"
 #include "serve.h"
 
@@ -284,7 +285,14 @@ main(int argc, char **argv)
 		mirror_conf_free(&conf);
 		return 2;
 	}
+	/* libcurl's global state, before any worker thread exists. */
+	if (mirror_http_global_init() != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: cannot initialise libcurl\n");
+		mirror_conf_free(&conf);
+		return 2;
+	}
 	rc = serve(&conf);
+	mirror_http_global_cleanup();
 	mirror_conf_free(&conf);
 	return rc;
 }

@@ -31,6 +31,7 @@ enum conf_id {
 	C_CAPS,       /* one bucket, two points, one field per answer */
 	C_TINY_OUT,   /* a 4096-byte response cap */
 	C_BACKEND,    /* MIRROR_BACKEND names no backend */
+	C_PROM,       /* a store allowed at a closed port: unreachable */
 	C_MAX
 };
 
@@ -48,6 +49,7 @@ static const struct env confs[C_MAX][4] = {
 		    {"MIRROR_MAX_FIELDS", "1"}},
 	[C_TINY_OUT] = {{"MIRROR_MAX_RESPONSE_BYTES", "4096"}},
 	[C_BACKEND] = {{"MIRROR_BACKEND", "nope"}},
+	[C_PROM] = {{"MIRROR_STORE_ALLOW", "http://127.0.0.1:1/"}},
 };
 
 static const struct env *cur_env;
@@ -79,6 +81,11 @@ fake_lookup(const char *name)
 /* One series of the sample store: points every 10 s. */
 #define ONE ",'conditions':[" COND("metric", "cpu.user") "," COND("host", "web-1") "]"
 #define RANGE(s, e) ",'startTime':" s ",'endTime':" e
+/* Port 1 on the loopback: refused at once, no network needed. */
+#define PROM(url) "{'backend':'prometheus','url':'" url "'}"
+#define PROM_METRIC "{'_type':'MetricsRequest','connectionDetails':" \
+	PROM("http://127.0.0.1:1/") ",'query':{'_type':'MetricsQuery'," \
+	"'conditions':[" COND("__name__", "up") "]" RANGE("0", "60000") "}}"
 #define AGG(m, b) ",'aggregation':{'method':'" m "','bucketSizeMillis':" b \
 	",'_type':'Aggregation'}"
 
@@ -164,6 +171,13 @@ static const struct handle_row good_rows[] = {
 	    .echo = "k1", SAMPLE),
 	ROW(C_KEYS_OFF, "POST", "/api/connection", "k2", CONN, 200, OK, CONN_OK,
 	    .echo = "k2", SAMPLE),
+	/* An unreachable store is an answer, not an error (decision 6). */
+	ROW(C_PROM, "POST", "/api/connection", NULL,
+	    REQ_CONN(PROM("http://127.0.0.1:1/")), 200, OK,
+	    "{\"status\":\"FAILURE\",\"error\":{\"_type\":"
+	    "\"MetricStoreConnectionError\",\"details\":\"",
+	    .suffix = "\"},\"_type\":\"TestConnectionResponse\"}",
+	    .backend = "prometheus"),
 	/* A body right at the cap is fine; so is a declared length at it. */
 	ROW(C_SMALL, "POST", "/api/connection", NULL, CONN, 200, OK, CONN_OK,
 	    SAMPLE, CL(64)),
@@ -212,6 +226,12 @@ static const struct handle_row good_rows[] = {
 	ROW(C_CAPS, "POST", "/api/metric", NULL, REQ_METRIC(ONE RANGE("0", "60000")),
 	    200, OK, POINTS "[", .suffix = RAW_END_PARTIAL, SAMPLE,
 	    .check = check_raw_first2),
+	/* EqualityCondition's _type is optional, like every _type in a query. */
+	ROW(C_OPEN, "POST", "/api/metric", NULL, REQ_METRIC(",'conditions':["
+	    "{'key':'metric','value':{'_type':'StringValue','value':'cpu.user'}},"
+	    "{'key':'host','value':{'_type':'StringValue','value':'web-1'}}]"
+	    RANGE("0", "60000")), 200, OK, POINTS "[", .suffix = RAW_END, SAMPLE,
+	    .check = check_raw_range),
 	/* An empty range: no points, nothing left out. */
 	ROW(C_OPEN, "POST", "/api/metric", NULL, REQ_METRIC(ONE RANGE("5", "5")), 200,
 	    OK, POINTS RAW_END, SAMPLE),
@@ -357,6 +377,17 @@ static const struct handle_row bad_rows[] = {
 	    RANGE("0", "60000")), 400, BAD,
 	    "{\"_type\":\"RemoteMirrorError\",\"summary\":\"invalid request\","
 	    "\"details\":\"", .suffix = "\"}", SAMPLE),
+	/* A store URL outside MIRROR_STORE_ALLOW stays a 400, even here. */
+	ROW(C_PROM, "POST", "/api/connection", NULL,
+	    REQ_CONN(PROM("http://10.0.0.1/")), 400, BAD,
+	    "{\"_type\":\"RemoteMirrorError\",\"summary\":\"invalid request\","
+	    "\"details\":\"connectionDetails.url", .suffix = "\"}",
+	    .backend = "prometheus"),
+	/* The same unreachable store, asked for data: 502. */
+	ROW(C_PROM, "POST", "/api/metric", NULL, PROM_METRIC, 502,
+	    MIRROR_ERR_STORE_CONNECT,
+	    "{\"_type\":\"MetricStoreConnectionError\",\"details\":\"",
+	    .suffix = "\"}", .backend = "prometheus"),
 	/* An answer over MIRROR_MAX_RESPONSE_BYTES is the mirror's failure. */
 	ROW(C_TINY_OUT, "POST", "/api/metric", NULL,
 	    REQ_METRIC(ONE RANGE("0", "3600000")), 500, MIRROR_ERR_INTERNAL,
@@ -570,8 +601,10 @@ run_row(const struct handle_row *r)
 	req.content_length = r->cl_given ? r->cl : r->body != NULL ? (long long)len : -1;
 	mirror_handle(w, &req, &resp);
 
-	ck_assert_int_eq(resp.status, r->status);
-	ck_assert_int_eq(resp.err, r->err);
+	ck_assert_msg(resp.status == r->status && resp.err == r->err,
+	    "%s %s: status %d (err %d), want %d (err %d); body %s", r->method,
+	    r->path != NULL ? r->path : "(null)", resp.status, resp.err,
+	    r->status, r->err, resp.body);
 	ck_assert_ptr_nonnull(resp.body);
 	ck_assert_uint_eq(resp.body_len, strlen(resp.body));
 	if (r->suffix == NULL) {

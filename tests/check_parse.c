@@ -138,8 +138,12 @@ static const struct parse_row good_rows[] = {
 	    "names backend=- nan=skip range=- limit=max latest=0 "
 	    "conds=[host=S:web-1,v=D:1.5,up=B:true,dc=I:a|b]"),
 	ROW(M_NAMES, REQ_NAMES(CONDS("")), OK, D_NAMES),
+	/* An EqualityCondition's own _type is optional: absent or null. */
 	ROW(M_NAMES, REQ_NAMES(",'conditions':[{'key':'k','value':{'_type':"
 	    "'StringValue','value':'v'}}]"), OK,
+	    "names backend=- nan=skip range=- limit=max latest=0 conds=[k=S:v]"),
+	ROW(M_NAMES, REQ_NAMES(",'conditions':[{'_type':null,'key':'k','value':{"
+	    "'_type':'StringValue','value':'v'}}]"), OK,
 	    "names backend=- nan=skip range=- limit=max latest=0 conds=[k=S:v]"),
 	ROW(M_NAMES, REQ_NAMES(",'startTime':1555408501000,'endTime':1555408601000,"
 	    "'limit':2147483647,'latestFirst':true"), OK,
@@ -227,6 +231,12 @@ static const struct parse_row good_rows[] = {
 	    ",'limit':100,'lastFirst':true"), OK,
 	    "metric backend=- nan=skip range=1000..2000 limit=100 latest=1 "
 	    "conds=[__name__=S:up] metricField=- agg=-"),
+	ROW(M_METRIC, REQ_METRIC(CONDS(COND("__name__", "StringValue", "'up'") ","
+	    COND("le", "DoubleValue", "0.25") "," COND("canary", "BooleanValue",
+	    "false") "," COND("job", "InSetValue", "['api','web','db']"))), OK,
+	    "metric backend=- nan=skip range=1000..2000 limit=max latest=0 "
+	    "conds=[__name__=S:up,le=D:0.25,canary=B:false,job=I:api|web|db] "
+	    "metricField=- agg=-"),
 	ROW(M_METRIC, "{'_type':'MetricsRequest','connectionDetails':{'backend':"
 	    "'sample','nan_interpretation':'ZERO'},'query':{'_type':'MetricsQuery',"
 	    "'startTime':1000,'endTime':2000}}", OK,
@@ -733,21 +743,22 @@ run_row(const struct parse_row *r)
 	body = row_body(r, &len);
 	e = mirror_parse_request(&conf, r->method, body,
 	    r->claim != 0 ? r->claim : len, &q, &err);
-	ck_assert_msg(e == r->code, "code %d, want %d (details \"%s\")", e,
-	    r->code, err.details);
+	/* Failures name the row's body: the loop index alone says little. */
+	ck_assert_msg(e == r->code, "%s: code %d, want %d (details \"%s\")",
+	    r->body, e, r->code, err.details);
 	ck_assert_int_eq(err.code, r->code);
 	if (e == MIRROR_OK) {
 		ck_assert_ptr_nonnull(q.details);
 		dump = dump_query(&q);
-		ck_assert_str_eq(dump, r->want);
+		ck_assert_msg(strcmp(dump, r->want) == 0, "%s: parsed as \"%s\", "
+		    "want \"%s\"", r->body, dump, r->want);
 		free(dump);
 	} else {
-		if (r->prefix)
-			ck_assert_msg(strncmp(err.details, r->want, strlen(r->want)) == 0,
-			    "details \"%s\" do not start with \"%s\"", err.details,
-			    r->want);
-		else
-			ck_assert_str_eq(err.details, r->want);
+		ck_assert_msg(r->prefix ?
+		    strncmp(err.details, r->want, strlen(r->want)) == 0 :
+		    strcmp(err.details, r->want) == 0,
+		    "%s: details \"%s\", want %s\"%s\"", r->body, err.details,
+		    r->prefix ? "a prefix " : "", r->want);
 		assert_empty(&q, r->method);
 	}
 	mirror_query_free(&q);
