@@ -57,6 +57,7 @@ mirror_buf_reserve(struct mirror_buf *b, size_t n)
 		return 0;
 	}
 	b->data = p;
+	b->data[b->len] = '\0';
 	b->cap = cap;
 	return 1;
 }

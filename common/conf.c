@@ -47,7 +47,7 @@ enum mirror_err
 mirror_conf_defaults(struct mirror_conf *c)
 {
 	memset(c, 0, sizeof *c);
-	c->key_check = true;
+	c->key_check = false;
 	c->max_body = MiB;
 	c->json_depth = 16;
 	c->max_string = 4096;

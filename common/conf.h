@@ -18,7 +18,7 @@ struct mirror_conf {
 	char **keys;                  /* owned */
 	size_t nkeys;
 	/* MIRROR_KEY_CHECK: require a valid key on requests (default on when
-	 * keys are configured). */
+	 * keys are configured; off in mirror_conf_defaults). */
 	bool key_check;
 
 	char *default_backend;        /* MIRROR_BACKEND, default "sample" */

@@ -79,6 +79,7 @@ mirror_jin_string(struct json_object *obj, const char *path, size_t max,
 	struct json_object *v;
 	enum mirror_err e;
 
+	*out = NULL;
 	if (!lookup(obj, path, required, &v, present, &e, err))
 		return e;
 	return mirror_jin_string_value(v, path, max, out, err);

@@ -25,7 +25,8 @@ struct json_object;
  * MIRROR_ERR_BAD_REQUEST with err->details naming path. `present` may be NULL.
  */
 
-/* A string of at most max bytes with no NUL inside; *out is borrowed from obj. */
+/* A string of at most max bytes with no NUL inside; *out is borrowed from
+ * obj, and NULL when the member is absent. */
 enum mirror_err mirror_jin_string(struct json_object *obj, const char *path,
 				  size_t max, bool required, const char **out,
 				  bool *present, struct mirror_error *err);

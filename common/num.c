@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -11,7 +12,10 @@ mirror_num_parse(const char *s, int64_t min, int64_t max, int64_t *out)
 	char *end;
 	long long v;
 
-	if (s == NULL || *s == '\0')
+	/* Digits only, with a '-' where negatives are allowed: strtoll alone
+	 * would also take leading blanks, '+' and "-0" for an unsigned field. */
+	if (s == NULL || !(isdigit((unsigned char)s[0]) ||
+	    (s[0] == '-' && min < 0 && isdigit((unsigned char)s[1]))))
 		return false;
 	errno = 0;
 	v = strtoll(s, &end, 10);

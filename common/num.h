@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 /*
- * Parses the whole of s as a decimal integer in [min, max]. Returns false
- * (leaving *out alone) for empty input, trailing characters, or a value
- * out of range.
+ * Parses the whole of s as a decimal integer in [min, max]: digits, with a
+ * leading '-' only when min < 0. Returns false (leaving *out alone) for
+ * anything else, including blanks, '+', and values out of range.
  */
 bool mirror_num_parse(const char *s, int64_t min, int64_t max, int64_t *out);
 

@@ -11,6 +11,7 @@
 
 #include <json.h>
 
+#include "json_check.h"
 #include "json_in.h"
 #include "parse.h"
 
@@ -273,38 +274,45 @@ read_details(const struct mirror_conf *conf, struct json_object *root,
 	return MIRROR_OK;
 }
 
+/* The first byte that is not white space, or 0. */
+static char
+first_byte(const char *body, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' ||
+	    body[i] == '\n'))
+		i++;
+	return i < len ? body[i] : 0;
+}
+
+/* Strict syntax first (json_check.c), then json-c builds the tree. */
 static enum mirror_err
 tokenize(const struct mirror_conf *conf, const char *body, size_t len,
 	 struct json_object **root, struct mirror_error *err)
 {
-	struct json_tokener *tok = json_tokener_new_ex(conf->json_depth);
-	enum json_tokener_error je;
-	size_t used;
+	struct json_tokener *tok;
+	enum mirror_err e;
 
 	*root = NULL;
+	e = mirror_json_check(body, len, conf->json_depth, err);
+	if (e != MIRROR_OK)
+		return e;
+	if (first_byte(body, len) != '{')
+		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
+		    "the body must be a JSON object");
+	/* One level of slack: the check above already bounded nesting. */
+	tok = json_tokener_new_ex(conf->json_depth + 1);
 	if (tok == NULL)
 		return mirror_error_set(err, MIRROR_ERR_NOMEM, "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	*root = json_tokener_parse_ex(tok, body != NULL ? body : "", (int)len);
-	je = json_tokener_get_error(tok);
-	used = json_tokener_get_parse_end(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	*root = json_tokener_parse_ex(tok, body, (int)len);
+	/* After the check, json-c can only fail for want of memory. */
+	if (*root == NULL)
+		e = mirror_error_set(err, MIRROR_ERR_NOMEM, "out of memory parsing: %s",
+		    json_tokener_error_desc(json_tokener_get_error(tok)));
 	json_tokener_free(tok);
-	if (je == json_tokener_continue)
-		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-		    "the body is not JSON: %s", len == 0 ? "it is empty" :
-		    "it ends too early");
-	if (je == json_tokener_error_depth)
-		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-		    "the body nests JSON deeper than %d levels", conf->json_depth);
-	if (je != json_tokener_success)
-		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-		    "the body is not JSON: %s at byte %zu",
-		    json_tokener_error_desc(je), used);
-	for (; used < len; used++)
-		if (strchr(" \t\r\n", body[used]) == NULL || body[used] == '\0')
-			return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-			    "the body has data after the JSON value at byte %zu", used);
-	return MIRROR_OK;
+	return e;
 }
 
 static enum mirror_err
@@ -313,9 +321,6 @@ read_envelope(const struct mirror_conf *conf, struct json_object *root,
 {
 	enum mirror_err e;
 
-	if (!json_object_is_type(root, json_type_object))
-		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-		    "the body must be a JSON object");
 	e = check_type(root, "_type", methods[q->method].request_type, true, err);
 	if (e == MIRROR_OK)
 		e = read_details(conf, root, q, err);

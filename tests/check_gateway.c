@@ -138,7 +138,9 @@ run_req(const struct req_row *r)
 
 	e = mirror_gateway_request(param, &ctx, &req, path, sizeof path, &err);
 	ck_assert_int_gt(ctx.calls, 0);
-	ck_assert_int_eq(e, r->code);
+	ck_assert_msg(e == r->code, "CONTENT_LENGTH \"%s\": code %d, want %d",
+	    param("CONTENT_LENGTH", &ctx) != NULL ? param("CONTENT_LENGTH", &ctx) :
+	    "(unset)", e, r->code);
 	ck_assert_int_eq(err.code, r->code);
 	if (e != MIRROR_OK) {
 		ck_assert_str_eq(err.details, "CONTENT_LENGTH is not a length");
