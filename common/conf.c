@@ -26,7 +26,8 @@ struct num_row {
 
 static const struct num_row num_rows[] = {
 	ROW("MIRROR_MAX_BODY_BYTES", K_SIZE, max_body, 64, 64 * MiB),
-	ROW("MIRROR_MAX_JSON_DEPTH", K_INT, json_depth, 4, 64),
+	/* An ordinary query with an InSetValue nests 6 containers deep. */
+	ROW("MIRROR_MAX_JSON_DEPTH", K_INT, json_depth, 8, 64),
 	ROW("MIRROR_MAX_STRING_BYTES", K_SIZE, max_string, 16, MiB),
 	ROW("MIRROR_MAX_CONDITIONS", K_SIZE, max_conditions, 1, 10000),
 	ROW("MIRROR_MAX_SET_VALUES", K_SIZE, max_set_values, 1, 100000),
@@ -129,6 +130,20 @@ replace_string(char **dst, const char *s)
 	return MIRROR_OK;
 }
 
+/* Keys travel in a response header: no control characters, ever. */
+static bool
+printable(char **items, size_t n)
+{
+	size_t i;
+	const char *p;
+
+	for (i = 0; i < n; i++)
+		for (p = items[i]; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return false;
+	return true;
+}
+
 static enum mirror_err
 load_strings(struct mirror_conf *c, const char *(*lookup)(const char *),
 	     struct mirror_error *err)
@@ -146,6 +161,9 @@ load_strings(struct mirror_conf *c, const char *(*lookup)(const char *),
 		e = replace_string(&c->listen, s);
 	if (e != MIRROR_OK)
 		return mirror_error_set(err, e, "out of memory reading configuration");
+	if (!printable(c->keys, c->nkeys))
+		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
+		    "MIRROR_API_KEY contains control characters");
 	c->key_check = c->nkeys > 0;
 	if ((s = lookup("MIRROR_KEY_CHECK")) != NULL && *s != '\0')
 		e = parse_switch("MIRROR_KEY_CHECK", s, &c->key_check, err);
@@ -199,10 +217,11 @@ mirror_conf_free(struct mirror_conf *c)
 	c->default_backend = c->listen = NULL;
 }
 
+/* Blanks around list items, CR included: env files saved on Windows. */
 static bool
 is_space(char ch)
 {
-	return ch == ' ' || ch == '\t';
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
 enum mirror_err

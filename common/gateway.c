@@ -24,15 +24,17 @@ pick_path(mirror_param_fn get, void *ctx, char *buf, size_t size)
 
 	if (doc != NULL)
 		return doc;
+	/* A path too long for buf is answered as unknown ("/"), never cut:
+	 * a cut path could end in a route's tail. */
 	if (info != NULL) {
-		snprintf(buf, size, "%s%s", script != NULL ? script : "", info);
-		return buf;
+		n = (size_t)snprintf(buf, size, "%s%s", script != NULL ? script : "", info);
+		return n < size ? buf : "/";
 	}
 	if (uri == NULL)
 		return "/";
 	n = strcspn(uri, "?");
 	if (n >= size)
-		n = size - 1;
+		return "/";
 	memcpy(buf, uri, n);
 	buf[n] = '\0';
 	return buf;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json_check.h"
+#include "utf8.h"
 
 struct scan {
 	const unsigned char *s;
@@ -85,39 +86,6 @@ number(struct scan *sc)
 	return true;
 }
 
-/* Length of the UTF-8 sequence at s (RFC 3629 §4), or 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	size_t len, k;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* The second byte's range excludes overlong forms and surrogates. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (avail < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (k = 2; k < len; k++)
-		if (s[k] < 0x80 || s[k] > 0xbf)
-			return 0;
-	return len;
-}
-
 static bool
 escape(struct scan *sc)
 {
@@ -157,7 +125,7 @@ string(struct scan *sc)
 				return false;
 		} else if (c < 0x80) {
 			sc->i++;
-		} else if ((len = utf8_len(sc->s + sc->i, sc->n - sc->i)) == 0) {
+		} else if ((len = mirror_utf8_len(sc->s + sc->i, sc->n - sc->i)) == 0) {
 			return fail(sc, "invalid UTF-8 in a string");
 		} else {
 			sc->i += len;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_out.h"
+#include "utf8.h"
 
 static const char hex[] = "0123456789abcdef";
 
@@ -37,20 +38,35 @@ escape_byte(struct mirror_buf *b, unsigned char c)
 		mirror_buf_add(b, u, sizeof u);
 }
 
+/*
+ * Store data is not trusted to be UTF-8: a byte that does not start a
+ * well-formed sequence becomes U+FFFD, so the answer is always valid JSON.
+ */
 void
 mirror_json_str(struct mirror_buf *b, const char *s)
 {
 	const char *run = s;
+	size_t len;
 
 	mirror_buf_addc(b, '"');
-	for (; *s != '\0'; s++) {
+	while (*s != '\0') {
 		unsigned char c = (unsigned char)*s;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+		if (c >= 0x80 && (len = mirror_utf8_len((const unsigned char *)s,
+		    strnlen(s, 4))) > 0) {
+			s += len;
 			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
+			s++;
+			continue;
+		}
 		mirror_buf_add(b, run, (size_t)(s - run));
-		escape_byte(b, c);
-		run = s + 1;
+		if (c >= 0x80)
+			mirror_buf_adds(b, "\\ufffd");
+		else
+			escape_byte(b, c);
+		run = ++s;
 	}
 	mirror_buf_add(b, run, (size_t)(s - run));
 	mirror_buf_addc(b, '"');

@@ -172,7 +172,7 @@ static const struct load_row good_rows[] = {
 	/* Each variable at its lowest and highest accepted value. */
 	GOOD("MIRROR_MAX_BODY_BYTES", "64", 64),
 	GOOD("MIRROR_MAX_BODY_BYTES", "67108864", 67108864),
-	GOOD("MIRROR_MAX_JSON_DEPTH", "4", 4),
+	GOOD("MIRROR_MAX_JSON_DEPTH", "8", 8),
 	GOOD("MIRROR_MAX_JSON_DEPTH", "64", 64),
 	GOOD("MIRROR_MAX_STRING_BYTES", "16", 16),
 	GOOD("MIRROR_MAX_STRING_BYTES", "1048576", 1048576),
@@ -219,8 +219,8 @@ static const struct load_row bad_rows[] = {
 	/* Each variable just below its lowest and above its highest value. */
 	RANGE("MIRROR_MAX_BODY_BYTES", "63", "64", "67108864"),
 	RANGE("MIRROR_MAX_BODY_BYTES", "67108865", "64", "67108864"),
-	RANGE("MIRROR_MAX_JSON_DEPTH", "3", "4", "64"),
-	RANGE("MIRROR_MAX_JSON_DEPTH", "65", "4", "64"),
+	RANGE("MIRROR_MAX_JSON_DEPTH", "7", "8", "64"),
+	RANGE("MIRROR_MAX_JSON_DEPTH", "65", "8", "64"),
 	RANGE("MIRROR_MAX_STRING_BYTES", "15", "16", "1048576"),
 	RANGE("MIRROR_MAX_STRING_BYTES", "1048577", "16", "1048576"),
 	RANGE("MIRROR_MAX_CONDITIONS", "0", "1", "10000"),

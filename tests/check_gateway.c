@@ -191,8 +191,9 @@ START_TEST(test_gateway_long_path)
 		memset(buf, 'Z', sizeof buf);
 		ck_assert_int_eq(mirror_gateway_request(param, &ctx, &req, buf, 16,
 		    &err), MIRROR_OK);
-		ck_assert_ptr_eq(req.path, buf);
-		ck_assert_uint_lt(strlen(req.path), 16);
+		/* Too long to hold: answered as unknown, never cut into a
+		 * path that might end in a route's tail. */
+		ck_assert_str_eq(req.path, "/");
 		/* Bytes past the size given are untouched. */
 		ck_assert_int_eq(buf[16], 'Z');
 		ck_assert_int_eq(buf[sizeof buf - 1], 'Z');
