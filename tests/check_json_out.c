@@ -47,6 +47,14 @@ static const struct str_row str_rows[] = {
 	{"\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\""},
 	{"\xc2\x80", "\"\xc2\x80\""},
 	{"x\ny\"z\\", "\"x\\ny\\\"z\\\\\""},
+	/* Malformed UTF-8 from a store becomes U+FFFD, one per bad byte:
+	 * stray continuation, truncated, overlong, surrogate, too big, 0xff. */
+	{"a\x80" "b", "\"a\\ufffdb\""},
+	{"\xc3", "\"\\ufffd\""},
+	{"\xc0\xaf", "\"\\ufffd\\ufffd\""},
+	{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},
+	{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+	{"\xff\xc3\xa9", "\"\\ufffd\xc3\xa9\""},
 };
 
 START_TEST(test_json_str)
