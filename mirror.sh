@@ -31,7 +31,7 @@ SAN_DIR=$TOP/build-san
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3)
+TEST_PKGS=(valgrind python3 prometheus)
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -234,27 +234,41 @@ sanitizer_tests() {
 	}
 }
 
+# The suites that drive real servers; $1 names the build, $2 its top
+# directory (MIRROR_E2E_BIN_DIR: where the runners find the binaries).
+integration_suites() {
+	local label=$1 dir=$2
+	suite "end-to-end: nginx + FastCGI + CGI$label" \
+		env MIRROR_E2E_BIN_DIR="$dir" bash tests/e2e/run.sh
+	suite "end-to-end: Prometheus backend against a real Prometheus$label" \
+		env MIRROR_E2E_BIN_DIR="$dir" bash tests/prometheus/run.sh
+}
+
+skip_integration() {
+	skip_failed "end-to-end: nginx + FastCGI + CGI$1" "$2"
+	skip_failed "end-to-end: Prometheus backend against a real Prometheus$1" "$2"
+}
+
 cmd_test() {
 	local r built=0
 	ensure_packages "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
 	suite "build" build_in "$TOP" && [ "$FAILED" -eq 0 ] && built=1
 	if [ "$built" -eq 1 ]; then
 		suite "unit tests (make check)" unit_tests
-		suite "end-to-end tests (nginx + FastCGI + CGI)" bash tests/e2e/run.sh
+		integration_suites "" "$TOP"
 		suite "unit tests under valgrind" valgrind_tests
 	else
 		skip_failed "unit tests (make check)" "the build failed"
-		skip_failed "end-to-end tests (nginx + FastCGI + CGI)" "the build failed"
+		skip_integration "" "the build failed"
 		skip_failed "unit tests under valgrind" "the build failed"
 	fi
 	suite "ASan+UBSan build (build-san/)" sanitizer_build
 	if [ "${RESULTS[-1]:0:4}" = PASS ]; then
 		suite "unit tests under ASan+UBSan" sanitizer_tests
-		suite "end-to-end tests against the ASan+UBSan responder" \
-			env MIRROR_E2E_BIN_DIR="$SAN_DIR/src" bash tests/e2e/run.sh
+		integration_suites " (ASan+UBSan)" "$SAN_DIR/src"
 	else
 		skip_failed "unit tests under ASan+UBSan" "the sanitizer build failed"
-		skip_failed "end-to-end tests against the ASan+UBSan responder" "the sanitizer build failed"
+		skip_integration " (ASan+UBSan)" "the sanitizer build failed"
 	fi
 	printf '\n==> summary\n'
 	for r in "${RESULTS[@]}"; do

@@ -74,12 +74,16 @@ answer(const struct mirror_conf *conf, char *body)
 
 	if (w == NULL)
 		return 0;
-	if (mirror_gateway_request(param, NULL, &req, path, sizeof path, &err) == MIRROR_OK &&
-	    req.content_length <= (long long)conf->max_body) {
-		req.body = body;
-		req.body_len = read_body(body, conf->max_body, req.content_length);
+	if (mirror_gateway_request(param, NULL, &req, path, sizeof path, &err) != MIRROR_OK) {
+		mirror_handle_refused(w, &req, &err, &resp);
+	} else {
+		if (req.content_length <= (long long)conf->max_body) {
+			req.body = body;
+			req.body_len = read_body(body, conf->max_body,
+			    req.content_length);
+		}
+		mirror_handle(w, &req, &resp);
 	}
-	mirror_handle(w, &req, &resp);
 	ok = write_response(&resp);
 	mirror_response_free(&resp);
 	mirror_worker_free(w);

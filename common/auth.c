@@ -44,7 +44,7 @@ mirror_auth_allows(const struct mirror_conf *conf, int match)
 const char *
 mirror_auth_echo(const struct mirror_conf *conf, int match)
 {
-	if (conf->nkeys == 0)
+	if (conf->nkeys == 0 || (match < 0 && conf->key_check))
 		return NULL;
 	return conf->keys[match >= 0 ? match : 0];
 }

@@ -20,9 +20,10 @@ int mirror_auth_match(const struct mirror_conf *conf, const char *presented);
 bool mirror_auth_allows(const struct mirror_conf *conf, int match);
 
 /*
- * The key to send back in X-MIRROR-API-KEY: the one the request matched,
- * else the first configured key; NULL when none is configured. Borrowed
- * from conf.
+ * The key to send back in X-MIRROR-API-KEY: the one the request matched;
+ * else, when key checking is off, the first configured key. NULL when no
+ * key is configured or the request is refused: echoing the key on a 401
+ * would hand it to anyone who asks. Borrowed from conf.
  */
 const char *mirror_auth_echo(const struct mirror_conf *conf, int match);
 

@@ -351,6 +351,28 @@ now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* What every answer starts with: the JSON type and the key header. */
+static void
+begin(struct job *j, const struct mirror_request *req, int match,
+      struct mirror_response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	add_header(resp, "Content-Type", "application/json");
+	add_header(resp, "X-MIRROR-API-KEY", mirror_auth_echo(j->conf, match));
+	mirror_query_init(&j->q);
+	mirror_error_clear(&j->err);
+	mirror_buf_init(&j->body, j->conf->max_response);
+}
+
+static void
+end(struct job *j, enum mirror_method m, int64_t start,
+    struct mirror_response *resp)
+{
+	mirror_metrics_record(m, resp->status, now_us() - start);
+	mirror_query_free(&j->q);
+	mirror_buf_free(&j->body);
+}
+
 void
 mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 	      struct mirror_response *resp)
@@ -361,21 +383,32 @@ mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 	int64_t start = now_us();
 	enum mirror_err e;
 
-	memset(resp, 0, sizeof *resp);
-	add_header(resp, "Content-Type", "application/json");
-	add_header(resp, "X-MIRROR-API-KEY", mirror_auth_echo(w->conf, match));
-	mirror_query_init(&j.q);
-	mirror_error_clear(&j.err);
-	mirror_buf_init(&j.body, w->conf->max_response);
-	if (req->path != NULL && answer_service(&j, req, resp))
-		goto done;
-	e = route(req->path, &m, &j.err);
-	if (e == MIRROR_OK)
-		e = run(&j, req, m, match);
-	finish(&j, e, resp);
-	resp->backend = j.backend != NULL ? j.backend->name : NULL;
-done:
-	mirror_metrics_record(m, resp->status, now_us() - start);
-	mirror_query_free(&j.q);
-	mirror_buf_free(&j.body);
+	begin(&j, req, match, resp);
+	if (req->path == NULL || !answer_service(&j, req, resp)) {
+		e = route(req->path, &m, &j.err);
+		if (e == MIRROR_OK)
+			e = run(&j, req, m, match);
+		finish(&j, e, resp);
+		resp->backend = j.backend != NULL ? j.backend->name : NULL;
+	}
+	end(&j, m, start, resp);
+}
+
+void
+mirror_handle_refused(struct mirror_worker *w, const struct mirror_request *req,
+		      const struct mirror_error *err, struct mirror_response *resp)
+{
+	struct job j = {.w = w, .conf = w->conf};
+	int match = mirror_auth_match(w->conf, req->api_key);
+	int64_t start = now_us();
+
+	begin(&j, req, match, resp);
+	/* A stranger learns no more from a malformed request than from any. */
+	if (!mirror_auth_allows(w->conf, match))
+		mirror_error_set(&j.err, MIRROR_ERR_UNAUTHORIZED,
+		    "X-MIRROR-API-KEY is missing or wrong");
+	else
+		j.err = *err;
+	finish(&j, j.err.code, resp);
+	end(&j, MIRROR_METHOD_MAX, start, resp);
 }

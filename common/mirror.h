@@ -59,6 +59,16 @@ void mirror_worker_free(struct mirror_worker *w);
 void mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 		   struct mirror_response *resp);
 
+/*
+ * Answers a request the adapter could not read as one (e.g. a malformed
+ * CONTENT_LENGTH): err's status and JSON body, with the usual headers
+ * (a 401 instead when the key check refuses the request). The caller
+ * frees resp with mirror_response_free.
+ */
+void mirror_handle_refused(struct mirror_worker *w, const struct mirror_request *req,
+			   const struct mirror_error *err,
+			   struct mirror_response *resp);
+
 /* Frees the body; accepts a zeroed response. */
 void mirror_response_free(struct mirror_response *resp);
 

@@ -63,9 +63,10 @@ serve_request(struct serve_ctx *ctx, FCGX_Request *r)
 	struct mirror_error err;
 	char path[1024];
 	int64_t start = now_us();
+	enum mirror_err e;
 
-	if (mirror_gateway_request(param, r, &req, path, sizeof path, &err) == MIRROR_OK &&
-	    req.content_length <= (long long)ctx->conf->max_body) {
+	e = mirror_gateway_request(param, r, &req, path, sizeof path, &err);
+	if (e == MIRROR_OK && req.content_length <= (long long)ctx->conf->max_body) {
 		req.body = ctx->body;
 		req.body_len = read_body(r, ctx->body, ctx->conf->max_body,
 		    req.content_length);
@@ -74,7 +75,10 @@ serve_request(struct serve_ctx *ctx, FCGX_Request *r)
 		 * stays unread, so this connection cannot be kept. */
 		r->keepConnection = 0;
 	}
-	mirror_handle(ctx->worker, &req, &resp);
+	if (e != MIRROR_OK)
+		mirror_handle_refused(ctx->worker, &req, &err, &resp);
+	else
+		mirror_handle(ctx->worker, &req, &resp);
 	write_response(r, &resp);
 	mirror_log_access(stderr, &req, &resp, now_us() - start);
 	mirror_response_free(&resp);

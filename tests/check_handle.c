@@ -251,9 +251,9 @@ static const struct handle_row good_rows[] = {
 	    REQ_METRIC(ONE RANGE("0", "60000") AGG("MAX", "30000")), 200, OK,
 	    POINTS "[", .suffix = AGG_END_PARTIAL, SAMPLE, .check = check_agg_one),
 
-	/* The operator's health check needs no key and no POST. */
-	ROW(C_KEYS, "GET", "/healthz", NULL, NULL, 200, OK, "{\"status\":\"OK\"}",
-	    .echo = "k1"),
+	/* The operator's health check needs no key and no POST; with no
+	 * key presented, none is echoed. */
+	ROW(C_KEYS, "GET", "/healthz", NULL, NULL, 200, OK, "{\"status\":\"OK\"}"),
 };
 
 static const struct handle_row bad_rows[] = {
@@ -272,9 +272,9 @@ static const struct handle_row bad_rows[] = {
 	ROW(C_OPEN, "POST", "/", NULL, CONN, 404, MIRROR_ERR_NOT_FOUND, E404),
 	ROW(C_OPEN, "POST", NULL, NULL, CONN, 404, MIRROR_ERR_NOT_FOUND, E404),
 	ROW(C_OPEN, "POST", "/healthz", NULL, CONN, 404, MIRROR_ERR_NOT_FOUND, E404),
-	/* A wrong path wins over a wrong method or key; the key is echoed. */
-	ROW(C_KEYS, "GET", "/nope", NULL, NULL, 404, MIRROR_ERR_NOT_FOUND, E404,
-	    .echo = "k1"),
+	/* A wrong path wins over a wrong method or key; no key is echoed
+	 * to a request that presented none. */
+	ROW(C_KEYS, "GET", "/nope", NULL, NULL, 404, MIRROR_ERR_NOT_FOUND, E404),
 
 	/* 405, with Allow: POST. */
 	ROW(C_OPEN, "GET", "/api/metric", NULL, NULL, 405, MIRROR_ERR_METHOD, E405),
@@ -286,24 +286,24 @@ static const struct handle_row bad_rows[] = {
 	ROW(C_KEYS, "GET", "/api/field/name", "k2", NULL, 405, MIRROR_ERR_METHOD, E405,
 	    .echo = "k2"),
 	ROW(C_KEYS, "DELETE", "/api/field/value", NULL, NULL, 405, MIRROR_ERR_METHOD,
-	    E405, .echo = "k1"),
+	    E405),
 
-	/* 401: missing or wrong key, keys[0] echoed. */
+	/* 401: missing or wrong key; no key echoed (it would leak). */
 	ROW(C_KEYS, "POST", "/api/connection", NULL, CONN, 401,
-	    MIRROR_ERR_UNAUTHORIZED, E401, .echo = "k1"),
+	    MIRROR_ERR_UNAUTHORIZED, E401),
 	ROW(C_KEYS, "POST", "/api/connection", "k3", CONN, 401,
-	    MIRROR_ERR_UNAUTHORIZED, E401, .echo = "k1"),
+	    MIRROR_ERR_UNAUTHORIZED, E401),
 	ROW(C_KEYS, "POST", "/api/connection", "", CONN, 401,
-	    MIRROR_ERR_UNAUTHORIZED, E401, .echo = "k1"),
+	    MIRROR_ERR_UNAUTHORIZED, E401),
 	ROW(C_KEYS, "POST", "/api/connection", "k", CONN, 401,
-	    MIRROR_ERR_UNAUTHORIZED, E401, .echo = "k1"),
+	    MIRROR_ERR_UNAUTHORIZED, E401),
 	ROW(C_KEYS, "POST", "/api/metric", "k1k2", CONN, 401,
-	    MIRROR_ERR_UNAUTHORIZED, E401, .echo = "k1"),
+	    MIRROR_ERR_UNAUTHORIZED, E401),
 	ROW(C_KEYS, "POST", "/api/metric", " k1", CONN, 401,
-	    MIRROR_ERR_UNAUTHORIZED, E401, .echo = "k1"),
+	    MIRROR_ERR_UNAUTHORIZED, E401),
 	/* The key is checked before the size: nothing is read for strangers. */
 	ROW(C_KEYS, "POST", "/api/metric", NULL, CONN, 401, MIRROR_ERR_UNAUTHORIZED,
-	    E401, .echo = "k1", CL(100000000)),
+	    E401, CL(100000000)),
 
 	/* 413: declared or actual length over MIRROR_MAX_BODY_BYTES. */
 	ROW(C_SMALL, "POST", "/api/connection", NULL, CONN, 413, MIRROR_ERR_TOO_LARGE,
@@ -708,6 +708,48 @@ START_TEST(test_handle_free_empty)
 }
 END_TEST
 
+/* What an adapter could not read: its error, or a 401 for a stranger. */
+static const struct refused_row {
+	enum conf_id conf;
+	const char *key;
+	int status;
+	const char *body;
+	const char *echo;
+} refused_rows[] = {
+	{C_OPEN, NULL, 400, "{\"_type\":\"RemoteMirrorError\",\"summary\":"
+	    "\"invalid request\",\"details\":\"CONTENT_LENGTH is not a length\"}", NULL},
+	{C_KEYS, "k2", 400, "{\"_type\":\"RemoteMirrorError\",\"summary\":"
+	    "\"invalid request\",\"details\":\"CONTENT_LENGTH is not a length\"}", "k2"},
+	{C_KEYS, "nope", 401, E401, NULL},
+	{C_KEYS_OFF, NULL, 400, "{\"_type\":\"RemoteMirrorError\",\"summary\":"
+	    "\"invalid request\",\"details\":\"CONTENT_LENGTH is not a length\"}", "k1"},
+};
+
+START_TEST(test_handle_refused)
+{
+	const struct refused_row *r = &refused_rows[_i];
+	struct mirror_request req = {.method = "POST", .path = "/api/metric",
+				     .api_key = r->key, .content_length = -1};
+	struct mirror_response resp;
+	struct mirror_error err, cerr;
+	struct mirror_conf conf;
+	struct mirror_worker *w;
+
+	cur_env = confs[r->conf];
+	ck_assert_int_eq(mirror_conf_load(&conf, fake_lookup, &cerr), MIRROR_OK);
+	w = mirror_worker_new(&conf);
+	mirror_error_clear(&err);
+	mirror_error_set(&err, MIRROR_ERR_BAD_REQUEST, "CONTENT_LENGTH is not a length");
+	mirror_handle_refused(w, &req, &err, &resp);
+	ck_assert_int_eq(resp.status, r->status);
+	ck_assert_str_eq(resp.body, r->body);
+	ck_assert_pstr_eq(header(&resp, "X-MIRROR-API-KEY"), r->echo);
+	mirror_response_free(&resp);
+	mirror_worker_free(w);
+	mirror_conf_free(&conf);
+}
+END_TEST
+
 Suite *
 handle_suite(void)
 {
@@ -716,6 +758,7 @@ handle_suite(void)
 
 	tcase_add_loop_test(tc, test_handle_good, 0, NROWS(good_rows));
 	tcase_add_loop_test(tc, test_handle_bad, 0, NROWS(bad_rows));
+	tcase_add_loop_test(tc, test_handle_refused, 0, NROWS(refused_rows));
 	tcase_add_test(tc, test_handle_reuse);
 	tcase_add_test(tc, test_handle_free_empty);
 	suite_add_tcase(s, tc);
