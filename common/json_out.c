@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,18 +90,102 @@ mirror_json_int(struct mirror_buf *b, int64_t v)
 	mirror_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-/* Shortest %.Ng (15 <= N <= 17) that reads back as v. */
-static int
-shortest(char *out, size_t size, double v)
-{
-	int prec, n = 0;
+static const double powers_of_ten[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
 
-	for (prec = 15; prec <= 17; prec++) {
-		n = snprintf(out, size, "%.*g", prec, v);
-		if (strtod(out, NULL) == v)
-			break;
+/* Writes r / 10^d (d >= 1) in fixed notation, without trailing zeros. */
+static int
+write_fixed(char *out, bool negative, uint64_t r, int d)
+{
+	char digits[24];
+	int n = 0, len, k = 0, i;
+
+	do {
+		digits[n++] = (char)('0' + r % 10);
+		r /= 10;
+	} while (r != 0);
+	if (negative)
+		out[k++] = '-';
+	for (len = n; len <= d; len++)
+		digits[len] = '0';	/* leading zeros of 0.00ddd */
+	for (i = len - 1; i >= d; i--)
+		out[k++] = digits[i];
+	out[k++] = '.';
+	for (; i >= 0; i--)
+		out[k++] = digits[i];
+	while (out[k - 1] == '0' && out[k - 2] != '.')
+		k--;
+	out[k] = '\0';
+	return k;
+}
+
+/*
+ * The fast path for the usual telemetry value: the fewest decimals d with
+ * round(v * 10^d) / 10^d == v. Both operands of that division are exact
+ * doubles (r < 2^53, 10^d for d <= 22) and IEEE division rounds
+ * correctly, so the equality means the decimal r * 10^-d reads back as v
+ * under any correctly rounding strtod. Returns 0 when no d works below
+ * 2^53, or outside the range where %g would not use an exponent.
+ */
+/* Where %g writes no exponent for 15 to 17 digits: fixed_shortest's range. */
+static bool
+fixed_range(double v)
+{
+	return fabs(v) >= 1e-4 && fabs(v) < 1e15;
+}
+
+static int
+fixed_shortest(char *out, double v)
+{
+	double a = fabs(v), scaled, r;
+	int d;
+
+	if (!fixed_range(v))
+		return 0;
+	for (d = 1; d <= 22; d++) {
+		scaled = a * powers_of_ten[d];
+		if (scaled >= 9007199254740992.0)
+			return 0;
+		r = nearbyint(scaled);
+		if (r / powers_of_ten[d] == a)
+			return write_fixed(out, v < 0, (uint64_t)r, d);
 	}
-	return n;
+	return 0;
+}
+
+/*
+ * Shortest %.Ng that reads back as v, searching from `from` digits.
+ * %.17g always reads back (17 digits tell every double apart), so it
+ * needs no check.
+ */
+static int
+shortest(char *out, size_t size, double v, int from)
+{
+	int prec;
+
+	for (prec = from; prec < 17; prec++) {
+		int n = snprintf(out, size, "%.*g", prec, v);
+
+		if (strtod(out, NULL) == v)
+			return n;
+	}
+	return snprintf(out, size, "%.17g", v);
+}
+
+/*
+ * Where the search starts. A normal double has 53 bits, more than 15
+ * decimal digits can tell apart, so when any N <= 15 works %.15g finds
+ * it (%g drops the trailing zeros); in fixed_shortest's range that case
+ * is already ruled out. Subnormals carry fewer bits: start at 1.
+ */
+static int
+first_precision(double v, bool fixed_tried)
+{
+	if (fabs(v) < DBL_MIN)
+		return 1;
+	return fixed_tried ? 16 : 15;
 }
 
 void
@@ -119,7 +206,9 @@ mirror_json_double(struct mirror_buf *b, double v)
 		mirror_buf_add(b, ".0", 2);
 		return;
 	}
-	n = shortest(tmp, sizeof tmp, v);
+	n = fixed_shortest(tmp, v);
+	if (n == 0)
+		n = shortest(tmp, sizeof tmp, v, first_precision(v, fixed_range(v)));
 	mirror_buf_add(b, tmp, (size_t)n);
 	if (strpbrk(tmp, ".en") == NULL)
 		mirror_buf_add(b, ".0", 2);

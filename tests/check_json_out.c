@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,7 +172,8 @@ static const struct dbl_row dbl_rows[] = {
 	{1e-5, "1e-05"},
 	{1.7976931348623157e308, "1.7976931348623157e+308"},
 	{2.2250738585072014e-308, "2.2250738585072014e-308"},
-	{5e-324, "4.94065645841247e-324"},
+	/* The smallest subnormal: one significant bit, so one digit will do. */
+	{5e-324, "5e-324"},
 	{-1e300, "-1e+300"},
 	{3.14159, "3.14159"},
 	{100.25, "100.25"},
@@ -248,6 +250,44 @@ next_random(uint64_t *state)
 	return *state = x;
 }
 
+/* Significant digits of a JSON number's mantissa (leading and trailing zeros aside). */
+static int
+significant_digits(const char *s)
+{
+	int n = 0, zeros = 0;
+	bool started = false;
+
+	for (; *s != '\0' && *s != 'e' && *s != 'E'; s++) {
+		if (*s < '0' || *s > '9')
+			continue;
+		if (*s == '0' && !started)
+			continue;
+		started = true;
+		if (*s == '0') {
+			zeros++;
+		} else {
+			n += zeros + 1;
+			zeros = 0;
+		}
+	}
+	return n;
+}
+
+/* The fewest significant digits that read back as v: the reference. */
+static int
+fewest_digits(double v)
+{
+	char tmp[40];
+	int p;
+
+	for (p = 1; p < 17; p++) {
+		snprintf(tmp, sizeof tmp, "%.*g", p, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	return p;
+}
+
 static void
 check_round_trip(double v)
 {
@@ -262,6 +302,11 @@ check_round_trip(double v)
 	    b.data, strtod(b.data, NULL), v);
 	/* At most 17 significant digits plus sign, point and exponent. */
 	ck_assert_uint_le(b.len, 24);
+	/* Shortest: no fewer digits would do (integers keep their ".0"). */
+	if (v != floor(v))
+		ck_assert_msg(significant_digits(b.data) == fewest_digits(v),
+		    "%s for %a: %d digits, %d would do", b.data, v,
+		    significant_digits(b.data), fewest_digits(v));
 	mirror_buf_free(&b);
 }
 
