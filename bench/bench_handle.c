@@ -1,0 +1,134 @@
+/*
+ * In-process cost of one request: mirror_handle() on the bodies in
+ * bench/wrk/, with no HTTP, TLS or FastCGI around it. Separates the
+ * mirror's own work (parse, sample store, aggregate, write JSON) from the
+ * transport that bench/run.sh measures.
+ *
+ *   make bench && ./bench/bench_handle [iterations]   (from the top directory)
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "mirror.h"
+#include "num.h"
+
+#define REPEATS 7
+
+struct bench_case {
+	const char *name;    /* bench/wrk/<name>.json */
+	const char *path;
+};
+
+static const struct bench_case cases[] = {
+	{"connection", "/api/connection"},
+	{"field_names", "/api/field/name"},
+	{"raw_1h", "/api/metric"},
+	{"mean_1d_1m", "/api/metric"},
+	{"p95_1d_1m", "/api/metric"},
+};
+
+static const char *
+no_env(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median microseconds per request over REPEATS runs of n requests. */
+static double
+measure(struct mirror_worker *w, const struct mirror_request *req, long n,
+	size_t *bytes)
+{
+	struct mirror_response resp;
+	double runs[REPEATS], t;
+	long i;
+	int r;
+
+	for (r = 0; r < REPEATS; r++) {
+		t = now_s();
+		for (i = 0; i < n; i++) {
+			mirror_handle(w, req, &resp);
+			if (resp.status != 200) {
+				fprintf(stderr, "status %d: %s\n", resp.status, resp.body);
+				exit(1);
+			}
+			*bytes = resp.body_len;
+			mirror_response_free(&resp);
+		}
+		runs[r] = (now_s() - t) / (double)n * 1e6;
+	}
+	qsort(runs, REPEATS, sizeof runs[0], cmp_double);
+	return runs[REPEATS / 2];
+}
+
+static size_t
+load(const char *name, char *buf, size_t size)
+{
+	char path[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "bench/wrk/%s.json", name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	n = fread(buf, 1, size, f);
+	fclose(f);
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	static char body[1 << 16];
+	struct mirror_conf conf;
+	struct mirror_error err;
+	struct mirror_worker *w;
+	int64_t n = 300;
+	size_t i, bytes = 0;
+
+	if (argc > 1 && !mirror_num_parse(argv[1], 1, 100000000, &n)) {
+		fprintf(stderr, "usage: bench_handle [iterations]\n");
+		return 2;
+	}
+	if (mirror_conf_load(&conf, no_env, &err) != MIRROR_OK ||
+	    (w = mirror_worker_new(&conf)) == NULL)
+		return 1;
+	printf("| case | answer bytes | µs per request (median of %d) | requests/s, one core |\n"
+	    "|---|---:|---:|---:|\n", REPEATS);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mirror_request req = {.method = "POST", .path = cases[i].path,
+					     .content_length = -1, .body = body};
+		double us;
+
+		req.body_len = load(cases[i].name, body, sizeof body);
+		us = measure(w, &req, (long)n, &bytes);
+		printf("| %s | %zu | %.1f | %.0f |\n", cases[i].name, bytes, us, 1e6 / us);
+	}
+	mirror_worker_free(w);
+	mirror_conf_free(&conf);
+	return 0;
+}
