@@ -31,7 +31,7 @@ SAN_DIR=$TOP/build-san
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db)
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -257,10 +257,12 @@ cmd_test() {
 		suite "unit tests (make check)" unit_tests
 		integration_suites "" "$TOP"
 		suite "unit tests under valgrind" valgrind_tests
+		suite "make install and the systemd units" bash tests/service/run.sh
 	else
 		skip_failed "unit tests (make check)" "the build failed"
 		skip_integration "" "the build failed"
 		skip_failed "unit tests under valgrind" "the build failed"
+		skip_failed "make install and the systemd units" "the build failed"
 	fi
 	suite "ASan+UBSan build (build-san/)" sanitizer_build
 	if [ "${RESULTS[-1]:0:4}" = PASS ]; then
