@@ -6,12 +6,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agg.h"
 #include "auth.h"
 #include "backend.h"
 #include "buf.h"
+#include "clock.h"
 #include "metrics.h"
 #include "mirror.h"
 #include "parse.h"
@@ -342,15 +342,6 @@ answer_service(struct job *j, const struct mirror_request *req,
 	return true;
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* What every answer starts with: the JSON type and the key header. */
 static void
 begin(struct job *j, const struct mirror_request *req, int match,
@@ -368,7 +359,7 @@ static void
 end(struct job *j, enum mirror_method m, int64_t start,
     struct mirror_response *resp)
 {
-	mirror_metrics_record(m, resp->status, now_us() - start);
+	mirror_metrics_record(m, resp->status, mirror_clock_us() - start);
 	mirror_query_free(&j->q);
 	mirror_buf_free(&j->body);
 }
@@ -380,7 +371,7 @@ mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 	struct job j = {.w = w, .conf = w->conf};
 	enum mirror_method m = MIRROR_METHOD_MAX;
 	int match = mirror_auth_match(w->conf, req->api_key);
-	int64_t start = now_us();
+	int64_t start = mirror_clock_us();
 	enum mirror_err e;
 
 	begin(&j, req, match, resp);
@@ -400,7 +391,7 @@ mirror_handle_refused(struct mirror_worker *w, const struct mirror_request *req,
 {
 	struct job j = {.w = w, .conf = w->conf};
 	int match = mirror_auth_match(w->conf, req->api_key);
-	int64_t start = now_us();
+	int64_t start = mirror_clock_us();
 
 	begin(&j, req, match, resp);
 	/* A stranger learns no more from a malformed request than from any. */

@@ -18,6 +18,7 @@
 
 #include <json.h>
 
+#include "clock.h"
 #include "prom.h"
 
 /* Ceiling on a URL or form we build; selectors are bounded by the
@@ -33,19 +34,10 @@ mirror_prom_seconds(int64_t ms, char *out, size_t size)
 	    (unsigned long long)(a / 1000), (unsigned long long)(a % 1000));
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 mirror_prom_job_start(struct mirror_prom_job *j)
 {
-	j->deadline = now_ms() + j->t->timeout_ms;
+	j->deadline = (mirror_clock_us() / 1000) + j->t->timeout_ms;
 }
 
 enum mirror_err
@@ -61,7 +53,7 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 	*root = *data = NULL;
 	if (status != NULL)
 		*status = 0;
-	req.timeout_ms = j->deadline - now_ms();
+	req.timeout_ms = j->deadline - (mirror_clock_us() / 1000);
 	if (req.timeout_ms <= 0)
 		return mirror_error_set(j->err, MIRROR_ERR_STORE_TIMEOUT, "%.200s did "
 		    "not give all answers within %lld ms", j->t->url,

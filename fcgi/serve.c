@@ -1,8 +1,8 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <time.h>
 
+#include "clock.h"
 #include "gateway.h"
 #include "log.h"
 #include "serve.h"
@@ -46,15 +46,6 @@ write_response(FCGX_Request *r, const struct mirror_response *resp)
 	mirror_buf_free(&head);
 }
 
-static int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void
 serve_request(struct serve_ctx *ctx, FCGX_Request *r)
 {
@@ -62,7 +53,7 @@ serve_request(struct serve_ctx *ctx, FCGX_Request *r)
 	struct mirror_response resp;
 	struct mirror_error err;
 	char path[1024];
-	int64_t start = now_us();
+	int64_t start = mirror_clock_us();
 	enum mirror_err e;
 
 	e = mirror_gateway_request(param, r, &req, path, sizeof path, &err);
@@ -80,6 +71,6 @@ serve_request(struct serve_ctx *ctx, FCGX_Request *r)
 	else
 		mirror_handle(ctx->worker, &req, &resp);
 	write_response(r, &resp);
-	mirror_log_access(stderr, &req, &resp, now_us() - start);
+	mirror_log_access(stderr, &req, &resp, mirror_clock_us() - start);
 	mirror_response_free(&resp);
 }
