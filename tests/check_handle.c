@@ -750,6 +750,68 @@ START_TEST(test_handle_refused)
 }
 END_TEST
 
+/* The value of one counter line in GET /metrics, or -1 when absent. */
+static long long
+metric_value(struct mirror_worker *w, const char *line_prefix)
+{
+	struct mirror_request req = {.method = "GET", .path = "/metrics",
+				     .content_length = -1};
+	struct mirror_response resp;
+	const char *at;
+	long long v = -1;
+
+	mirror_handle(w, &req, &resp);
+	ck_assert_int_eq(resp.status, 200);
+	ck_assert_str_eq(header(&resp, "Content-Type"), "text/plain; version=0.0.4");
+	at = strstr(resp.body, line_prefix);
+	if (at != NULL)
+		v = strtoll(at + strlen(line_prefix), NULL, 10);
+	mirror_response_free(&resp);
+	return v;
+}
+
+static void
+post_connection(struct mirror_worker *w, const char *path)
+{
+	static const char body[] =
+	    "{\"_type\":\"TestConnectionRequest\",\"connectionDetails\":{}}";
+	struct mirror_request req = {.method = "POST", .path = path,
+				     .content_length = -1, .body = body,
+				     .body_len = sizeof body - 1};
+	struct mirror_response resp;
+
+	mirror_handle(w, &req, &resp);
+	mirror_response_free(&resp);
+}
+
+/* Each answer counts once, under its method and status. */
+START_TEST(test_handle_metrics)
+{
+	static const char ok[] = "mirror_requests_total{method=\"connection\",status=\"200\"} ";
+	static const char nf[] = "mirror_requests_total{method=\"other\",status=\"404\"} ";
+	static const char hist[] = "mirror_request_duration_seconds_count{method=\"connection\"} ";
+	struct mirror_conf conf;
+	struct mirror_error err;
+	struct mirror_worker *w;
+	long long ok0, nf0, hist0;
+
+	cur_env = confs[C_OPEN];
+	ck_assert_int_eq(mirror_conf_load(&conf, fake_lookup, &err), MIRROR_OK);
+	w = mirror_worker_new(&conf);
+	ok0 = metric_value(w, ok);
+	nf0 = metric_value(w, nf);
+	hist0 = metric_value(w, hist);
+	post_connection(w, "/api/connection");
+	post_connection(w, "/stackstate/api/connection");
+	post_connection(w, "/nowhere");
+	ck_assert_int_eq(metric_value(w, ok), (ok0 < 0 ? 0 : ok0) + 2);
+	ck_assert_int_eq(metric_value(w, nf), (nf0 < 0 ? 0 : nf0) + 1);
+	ck_assert_int_eq(metric_value(w, hist), hist0 + 2);
+	mirror_worker_free(w);
+	mirror_conf_free(&conf);
+}
+END_TEST
+
 Suite *
 handle_suite(void)
 {
@@ -760,6 +822,7 @@ handle_suite(void)
 	tcase_add_loop_test(tc, test_handle_bad, 0, NROWS(bad_rows));
 	tcase_add_loop_test(tc, test_handle_refused, 0, NROWS(refused_rows));
 	tcase_add_test(tc, test_handle_reuse);
+	tcase_add_test(tc, test_handle_metrics);
 	tcase_add_test(tc, test_handle_free_empty);
 	suite_add_tcase(s, tc);
 	return s;
