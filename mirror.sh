@@ -31,7 +31,7 @@ SAN_DIR=$TOP/build-san
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus systemd man-db)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap)
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -236,17 +236,31 @@ sanitizer_tests() {
 
 # The suites that drive real servers; $1 names the build, $2 its top
 # directory (MIRROR_E2E_BIN_DIR: where the runners find the binaries).
+# The suites that drive real servers, as "name|runner" rows; each runner
+# finds the binaries in MIRROR_E2E_BIN_DIR.
+INTEGRATION=(
+	"nginx + FastCGI + CGI|tests/e2e/run.sh"
+	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
+	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
+	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
+	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
+)
+
+# $1 names the build, $2 its top directory.
 integration_suites() {
-	local label=$1 dir=$2
-	suite "end-to-end: nginx + FastCGI + CGI$label" \
-		env MIRROR_E2E_BIN_DIR="$dir" bash tests/e2e/run.sh
-	suite "end-to-end: Prometheus backend against a real Prometheus$label" \
-		env MIRROR_E2E_BIN_DIR="$dir" bash tests/prometheus/run.sh
+	local label=$1 dir=$2 row
+	for row in "${INTEGRATION[@]}"; do
+		suite "end-to-end: ${row%%|*}$label" \
+			env MIRROR_E2E_BIN_DIR="$dir" bash "${row#*|}"
+	done
 }
 
 skip_integration() {
-	skip_failed "end-to-end: nginx + FastCGI + CGI$1" "$2"
-	skip_failed "end-to-end: Prometheus backend against a real Prometheus$1" "$2"
+	local row
+	for row in "${INTEGRATION[@]}"; do
+		skip_failed "end-to-end: ${row%%|*}$1" "$2"
+	done
 }
 
 cmd_test() {
