@@ -80,7 +80,7 @@ httpd_modules() {
 }
 
 httpd_render() {
-	local dir=$HTTPD_DIR keys=$HTTPD_KEYS k primary="" list="" p prefixes="" addr
+	local dir=$HTTPD_DIR keys=$HTTPD_KEYS k primary="" keylist="" p prefixes="" addr
 	mkdir -p "$dir/mirror" "$dir/logs" "$dir/run" "$dir/htdocs"
 	cp "$HTTPD_SRC"/apache/mirror-*.conf "$dir/mirror/"
 	# Keys, prefixes and addresses end up inside Apache's configuration:
@@ -91,7 +91,7 @@ httpd_render() {
 		[ -n "$k" ] || continue
 		stack_check_word "API key" "$k" '^[A-Za-z0-9._~+/=:@-]+$' || return 1
 		[ -n "$primary" ] || primary=$k
-		list+=${list:+,}$k
+		keylist+=${keylist:+,}$k
 	done
 	[ -n "$primary" ] || httpd_die "no API key given" || return 1
 	case $HTTPD_KEY_CHECK in on | off) ;; *) httpd_die "the key check is on or off" || return 1 ;; esac
@@ -104,7 +104,7 @@ httpd_render() {
 
 	httpd_set_define "$dir/mirror/mirror-keys.conf" MIRROR_KEY_CHECK "$HTTPD_KEY_CHECK" &&
 		httpd_set_define "$dir/mirror/mirror-keys.conf" MIRROR_KEY_PRIMARY "$primary" &&
-		httpd_set_define "$dir/mirror/mirror-keys.conf" MIRROR_API_KEYS "$list" &&
+		httpd_set_define "$dir/mirror/mirror-keys.conf" MIRROR_API_KEYS "$keylist" &&
 		httpd_set_define "$dir/mirror/mirror-routes.conf" MIRROR_PREFIXES "$prefixes" &&
 		httpd_set_define "$dir/mirror/mirror-routes.conf" MIRROR_GATEWAY "$HTTPD_GATEWAY" &&
 		httpd_set_define "$dir/mirror/mirror-routes.conf" MIRROR_FCGI_SOCKET "$HTTPD_SOCK" &&

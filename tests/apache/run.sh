@@ -20,6 +20,8 @@
 # Usage: tests/apache/run.sh [test names, e.g. ApacheCgi Tls]
 # MIRROR_E2E_BIN_DIR: tree with the built fcgi/ and cgi/ binaries (default
 # this tree). MIRROR_DEPLOY_KEEP=1 keeps the work directory.
+# Cleanups are registered as text and run at exit (deploy_on_exit):
+# shellcheck disable=SC2016,SC2034
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -107,7 +109,7 @@ apache_up() {
 }
 apache_up fcgi fcgi
 apache_up cgi cgi
-apache_up guarded cgi HTTPD_KEY_CHECK=off HTTPD_ALLOW=127.0.0.1 HTTPD_CLIENT_CA=$TLS/ca.pem HTTPD_PREFIXES=
+apache_up guarded cgi HTTPD_KEY_CHECK=off HTTPD_ALLOW=127.0.0.1 HTTPD_CLIENT_CA="$TLS/ca.pem" HTTPD_PREFIXES=
 
 export DEPLOY_CA=$TLS/ca.pem DEPLOY_TLS_DIR=$TLS DEPLOY_KEY=api_key DEPLOY_KEY2=rotated_key
 export APACHE_FCGI_URL=${AP_URL[fcgi]} APACHE_FCGI_DIR=${AP_DIR[fcgi]}

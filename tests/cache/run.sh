@@ -8,6 +8,8 @@
 #
 # Needs: nginx, spawn-fcgi, curl, openssl, python3 (Debian 12).
 # MIRROR_E2E_BIN_DIR: tree with the built binaries (default this tree).
+# Cleanups are registered as text and run at exit (deploy_on_exit):
+# shellcheck disable=SC2016,SC2034
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

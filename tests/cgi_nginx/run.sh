@@ -14,6 +14,8 @@
 # Needs: nginx, fcgiwrap, spawn-fcgi, curl, openssl, python3 (Debian 12).
 # Usage: tests/cgi_nginx/run.sh [test names]
 # MIRROR_E2E_BIN_DIR: tree with the built binaries (default this tree).
+# Cleanups are registered as text and run at exit (deploy_on_exit):
+# shellcheck disable=SC2016,SC2034
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -29,6 +29,8 @@
 #
 # Needs: nginx, spawn-fcgi, curl, openssl, python3, iproute2 (ss).
 # MIRROR_E2E_BIN_DIR: tree with the built binaries (default this tree).
+# Cleanups are registered as text and run at exit (deploy_on_exit):
+# shellcheck disable=SC2016,SC2034
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -296,10 +298,10 @@ test_socket_restart() {
 		STACK_DIR=$W/single STACK_PORT=$(stack_free_port) NV_VARIANT="" NV_BACKEND=none
 		mkdir -p "$STACK_DIR"
 		STACK_DIR=$(cd "$STACK_DIR" && pwd)
-		local user=-
-		[ "$(id -u)" -ne 0 ] || user=nobody
+		local hold_user=-
+		[ "$(id -u)" -ne 0 ] || hold_user=nobody
 		env MIRROR_API_KEY=api_key MIRROR_KEY_CHECK=on "$PY" "$TOP/tests/deploy/sockhold.py" \
-			"$STACK_DIR/mirror-fcgi.sock" 0600 "$user" "$pidfile" -- "$BIN" --threads "$THREADS" \
+			"$STACK_DIR/mirror-fcgi.sock" 0600 "$hold_user" "$pidfile" -- "$BIN" --threads "$THREADS" \
 			>>"$W/c.log" 2>&1 &
 		holder=$!
 		nginx_c=""
