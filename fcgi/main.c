@@ -5,7 +5,10 @@
  * own socket (--listen). N worker threads each own one FCGX_Request and
  * call FCGX_Accept_r with no accept mutex, so a thread parked on a kept
  * connection never blocks the others (PITFALLS.md §2). SIGTERM/SIGINT
- * stop accepting, let in-flight requests finish, and exit 0.
+ * stop accepting, let in-flight requests finish, and exit 0: threads
+ * blocked in accept() are woken by connections to our own socket
+ * (wake.c); threads parked on a kept connection are left to _exit once
+ * nothing has moved for a while.
  */
 #include "config.h"
 
@@ -27,9 +30,12 @@
 #include "http.h"
 #include "num.h"
 #include "serve.h"
+#include "wake.h"
 
 /* How long in-flight requests get to finish after SIGTERM. */
 #define DRAIN_SECONDS 30
+/* With no request in flight, how long nothing must move before exiting. */
+#define QUIET_MS 1000
 
 struct worker {
 	pthread_t tid;
@@ -42,14 +48,8 @@ struct worker {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static bool stopping;          /* guarded by lock */
+static unsigned long moves;    /* changes of any worker's state; guarded by lock */
 static int listen_fd;
-
-/* SIGUSR2 only interrupts a blocking accept() or read(): no SA_RESTART. */
-static void
-on_wake(int sig)
-{
-	(void)sig;
-}
 
 /* Marks the worker idle or busy; returns false once shutdown has begun. */
 static bool
@@ -58,6 +58,7 @@ set_idle(struct worker *w, bool idle)
 	bool go;
 
 	pthread_mutex_lock(&lock);
+	moves += w->idle != idle;
 	w->idle = idle;
 	go = !stopping;
 	pthread_mutex_unlock(&lock);
@@ -86,6 +87,7 @@ worker_main(void *arg)
 	FCGX_Finish_r(&w->req);
 	pthread_mutex_lock(&lock);
 	w->done = true;
+	moves++;
 	pthread_mutex_unlock(&lock);
 	return NULL;
 }
@@ -182,29 +184,52 @@ start_workers(struct worker *ws, const struct mirror_conf *conf)
 	return 0;
 }
 
-/* Wakes idle workers until all have left their loops or time runs out. */
+/* Under lock: counts idle and busy workers still in their loops. */
+static void
+census(const struct worker *ws, int n, int *idle, int *busy)
+{
+	int i;
+
+	*idle = *busy = 0;
+	for (i = 0; i < n; i++) {
+		if (!ws[i].started || ws[i].done)
+			continue;
+		if (ws[i].idle)
+			(*idle)++;
+		else
+			(*busy)++;
+	}
+}
+
+/*
+ * Lets busy workers finish and wakes the idle ones. Returns true when
+ * every worker has left its loop; false when only idle workers remain
+ * and nothing has moved for QUIET_MS (they are parked on kept
+ * connections, with no request), or when DRAIN_SECONDS ran out.
+ */
 static bool
 drain(struct worker *ws, int n)
 {
 	time_t deadline = time(NULL) + DRAIN_SECONDS;
-	bool all_done = false;
-	int i;
+	unsigned long seen = (unsigned long)-1;
+	int idle, busy, quiet_ms = 0, i;
 
-	while (!all_done && time(NULL) < deadline) {
-		all_done = true;
+	while (time(NULL) < deadline) {
 		pthread_mutex_lock(&lock);
-		for (i = 0; i < n; i++) {
-			if (!ws[i].started || ws[i].done)
-				continue;
-			all_done = false;
-			if (ws[i].idle)
-				pthread_kill(ws[i].tid, SIGUSR2);
-		}
+		census(ws, n, &idle, &busy);
+		quiet_ms = moves == seen && busy == 0 ? quiet_ms + 50 : 0;
+		seen = moves;
 		pthread_mutex_unlock(&lock);
-		if (!all_done)
-			usleep(50000);
+		if (idle + busy == 0)
+			return true;
+		if (quiet_ms >= QUIET_MS)
+			return false;
+		for (i = 0; i < idle; i++)
+			if (wake_listener(listen_fd) != 0)
+				break;
+		usleep(50000);
 	}
-	return all_done;
+	return false;
 }
 
 static void
@@ -228,8 +253,6 @@ setup_signals(sigset_t *stop)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_wake;
-	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(stop);
@@ -261,8 +284,8 @@ serve(struct mirror_conf *conf)
 	pthread_mutex_unlock(&lock);
 	FCGX_ShutdownPending();
 	if (!drain(ws, conf->threads)) {
-		fprintf(stderr, "mirror-fcgi: requests still running after %d s; exiting\n",
-		    DRAIN_SECONDS);
+		/* Threads still in libfcgi hold no request: leave them. */
+		fprintf(stderr, "mirror-fcgi: no request in flight; exiting\n");
 		_exit(ok ? 0 : 1);
 	}
 	free_workers(ws, conf->threads);
