@@ -27,6 +27,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 TOP=$(cd "$HERE/.." && pwd)
 DURATION=${BENCH_DURATION:-10}
 RUNS=${BENCH_RUNS:-3}
@@ -134,35 +136,14 @@ done
 
 # --- measuring (the helpers of bench/run.sh) ----------------------------------------
 
-to_us() {
-	awk -v t="$1" 'BEGIN {
-		n = t + 0; u = t; sub(/^[0-9.]+/, "", u)
-		if (u == "us") f = 1; else if (u == "ms") f = 1000;
-		else if (u == "s") f = 1000000; else if (u == "m") f = 60000000; else f = -1
-		printf "%.0f\n", f < 0 ? -1 : n * f
-	}'
-}
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 fmt_ms() {
 	awk -v u="$1" 'BEGIN { printf (u < 1000 ? "%.2f" : (u < 10000 ? "%.1f" : "%.0f")), u / 1000 }'
 }
 
 # One wrk run; prints "req/s p50_us p99_us".
 measure() {
-	local url=$1 body=$2 conns=$3 log=$4 threads=1
-	[ "$conns" -gt 1 ] && threads=2
-	WRK_BODY=$body wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency \
-		-s "$HERE/wrk/post.lua" "$url" >"$log" 2>&1 || true
-	if grep -q 'Non-2xx or 3xx responses' "$log" || ! grep -q 'Requests/sec' "$log"; then
-		echo "deployments: errors in $log:" >&2
-		cat "$log" >&2
-		return 1
-	fi
-	echo "$(awk '/^Requests\/sec:/ { print $2 }' "$log")" \
-		"$(to_us "$(awk '$1 == "50%" { print $2 }' "$log")")" \
-		"$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")"
+	local url=$1 body=$2 conns=$3 log=$4
+	WRK_BODY=$body wrk_measure "$HERE/wrk/post.lua" "$url" "$conns" "$log"
 }
 
 declare -A RPS P50 P99

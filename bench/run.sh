@@ -30,6 +30,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 TOP=$(cd "$HERE/.." && pwd)
 DURATION=${BENCH_DURATION:-10}
 RUNS=${BENCH_RUNS:-3}
@@ -133,36 +135,13 @@ done
 
 # --- measuring ------------------------------------------------------------------
 
-# Converts wrk's "1.23ms" / "456.00us" / "1.02s" to microseconds.
-to_us() {
-	awk -v t="$1" 'BEGIN {
-		n = t + 0; u = t; sub(/^[0-9.]+/, "", u)
-		if (u == "us") f = 1; else if (u == "ms") f = 1000;
-		else if (u == "s") f = 1000000; else if (u == "m") f = 60000000; else f = -1
-		printf "%.0f\n", f < 0 ? -1 : n * f
-	}'
-}
 
 # One wrk run; prints "req/s p50_us p99_us" and keeps wrk's output.
 measure() {
-	local url=$1 body=$2 conns=$3 log=$4 threads=1 rps p50 p99
-	[ "$conns" -gt 1 ] && threads=2
-	WRK_BODY=$body wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency \
-		-s "$HERE/wrk/post.lua" "$url" >"$log" 2>&1 || true
-	if grep -q 'Non-2xx or 3xx responses' "$log" || ! grep -q 'Requests/sec' "$log"; then
-		echo "bench: errors in $log:" >&2
-		cat "$log" >&2
-		return 1
-	fi
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$log")
-	p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$log")")
-	p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$log")")
-	echo "$rps $p50 $p99"
+	local url=$1 body=$2 conns=$3 log=$4
+	WRK_BODY=$body wrk_measure "$HERE/wrk/post.lua" "$url" "$conns" "$log"
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 fmt_ms() {
 	awk -v u="$1" 'BEGIN { printf (u < 1000 ? "%.2f" : (u < 10000 ? "%.1f" : "%.0f")), u / 1000 }'
