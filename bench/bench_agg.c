@@ -15,9 +15,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "agg.h"
+#include "clock.h"
+#include "median.h"
 #include "num.h"
 
 #define SPACING_MS 10000
@@ -57,23 +58,6 @@ make_points(size_t n)
 	return p;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* What one benchmark row needs besides the method and bucket size. */
 struct job {
 	const struct mirror_point *pts;
@@ -93,11 +77,11 @@ run_once(struct job *j, enum mirror_agg m, int64_t bucket_ms)
 	size_t nout, i;
 	bool partial;
 
-	t0 = now();
+	t0 = (double)mirror_clock_us() / 1e6;
 	if (mirror_agg_run(m, j->pts, j->n, START_MS, end, bucket_ms, j->out,
 	    j->max_out, &nout, &partial) != MIRROR_OK)
 		return -1;
-	t1 = now();
+	t1 = (double)mirror_clock_us() / 1e6;
 	for (i = 0; i < nout; i += 997)
 		j->checksum += j->out[i].value;
 	return t1 - t0;
@@ -117,8 +101,7 @@ measure(struct job *j, enum mirror_agg m, int64_t bucket_ms)
 		if (t[i] < 0)
 			return -1;
 	}
-	qsort(t, (size_t)j->repeats, sizeof t[0], cmp_double);
-	return (double)j->n / t[j->repeats / 2];
+	return (double)j->n / bench_median(t, (size_t)j->repeats);
 }
 
 static bool

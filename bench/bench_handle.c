@@ -11,10 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "mirror.h"
+#include "median.h"
 #include "num.h"
 
 #define REPEATS 7
@@ -39,23 +40,6 @@ no_env(const char *name)
 	return NULL;
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Median microseconds per request over REPEATS runs of n requests. */
 static double
 measure(struct mirror_worker *w, const struct mirror_request *req, long n,
@@ -67,7 +51,7 @@ measure(struct mirror_worker *w, const struct mirror_request *req, long n,
 	int r;
 
 	for (r = 0; r < REPEATS; r++) {
-		t = now_s();
+		t = (double)mirror_clock_us() / 1e6;
 		for (i = 0; i < n; i++) {
 			mirror_handle(w, req, &resp);
 			if (resp.status != 200) {
@@ -77,10 +61,9 @@ measure(struct mirror_worker *w, const struct mirror_request *req, long n,
 			*bytes = resp.body_len;
 			mirror_response_free(&resp);
 		}
-		runs[r] = (now_s() - t) / (double)n * 1e6;
+		runs[r] = ((double)mirror_clock_us() / 1e6 - t) / (double)n * 1e6;
 	}
-	qsort(runs, REPEATS, sizeof runs[0], cmp_double);
-	return runs[REPEATS / 2];
+	return bench_median(runs, REPEATS);
 }
 
 static size_t
