@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "gateway.h"
-#include "http.h"
 #include "mirror.h"
 
 static const char *
@@ -107,9 +106,9 @@ main(void)
 		return 1;
 	}
 	body = malloc(conf.max_body + 1);
-	ok = body != NULL && mirror_http_global_init() == MIRROR_OK &&
+	ok = body != NULL && mirror_global_init() == MIRROR_OK &&
 	    answer(&conf, body);
-	mirror_http_global_cleanup();
+	mirror_global_cleanup();
 	free(body);
 	mirror_conf_free(&conf);
 	return ok ? 0 : 1;

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "agg.h"
+#include "num.h"
+#include "series.h"
 
 /* The points of one bucket, as a method's reduce function sees them. */
 struct slice {
@@ -317,23 +319,14 @@ mirror_agg_name(enum mirror_agg m)
 	return methods[m].name;
 }
 
-/* floor(a / b) for b > 0; C division truncates toward zero. */
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return a % b < 0 ? q - 1 : q;
-}
-
 uint64_t
 mirror_agg_bucket_count(int64_t start_ms, int64_t end_ms, int64_t bucket_ms)
 {
 	if (bucket_ms <= 0 || end_ms <= start_ms)
 		return 0;
 	/* Both quotients fit; their difference fits in 64 unsigned bits. */
-	return (uint64_t)floor_div(end_ms - 1, bucket_ms) -
-	    (uint64_t)floor_div(start_ms, bucket_ms) + 1;
+	return (uint64_t)mirror_floor_div(end_ms - 1, bucket_ms) -
+	    (uint64_t)mirror_floor_div(start_ms, bucket_ms) + 1;
 }
 
 /* Start of the bucket holding t; false when it lies below INT64_MIN. */
@@ -350,22 +343,6 @@ bucket_start(int64_t t, int64_t size, int64_t *out)
 	return true;
 }
 
-/* Index of the first point with t >= key (points ascending). */
-static size_t
-lower_bound(const struct mirror_point *pts, size_t n, int64_t key)
-{
-	size_t lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (pts[mid].t < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /*
  * Fixes the first and last bucket of [start, end), end > start. Every
  * boundary the walk computes lies between them, so checking that both
@@ -379,8 +356,8 @@ walk_init(struct walk *w, const struct mirror_point *pts, size_t n,
 	    !bucket_start(end - 1, size, &w->last) ||
 	    w->last > INT64_MAX - size)
 		return MIRROR_ERR_BAD_REQUEST;
-	w->p = pts + lower_bound(pts, n, start);
-	w->end = pts + lower_bound(pts, n, end);
+	w->p = pts + mirror_series_lower_bound(pts, n, start);
+	w->end = pts + mirror_series_lower_bound(pts, n, end);
 	w->size = size;
 	return MIRROR_OK;
 }

@@ -27,6 +27,7 @@ static const struct err_row rows[MIRROR_ERR_MAX] = {
 				      "metric store unreachable"},
 	[MIRROR_ERR_STORE_TIMEOUT] = {504, "MetricStoreConnectionError",
 				      "metric store timed out"},
+	[MIRROR_ERR_STORE_BUSY] = {503, "RemoteMirrorError", "metric store busy"},
 	[MIRROR_ERR_METRIC_NOT_FOUND] = {500, "MetricNotFoundError",
 					 "metric not found"},
 	[MIRROR_ERR_STORE] = {500, "RemoteMirrorError", "metric store error"},
@@ -60,24 +61,6 @@ mirror_err_summary(enum mirror_err code)
 	return row(code)->summary;
 }
 
-const char *
-mirror_http_reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Payload Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Unknown";
-	}
-}
-
 void
 mirror_error_clear(struct mirror_error *err)
 {
@@ -86,9 +69,8 @@ mirror_error_clear(struct mirror_error *err)
 	err->metric[0] = '\0';
 }
 
-/* Details end up in logs and JSON: keep them to printable characters. */
-static void
-scrub(char *s)
+void
+mirror_text_scrub(char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -105,6 +87,6 @@ mirror_error_set(struct mirror_error *err, enum mirror_err code,
 	va_start(ap, fmt);
 	vsnprintf(err->details, sizeof err->details, fmt, ap);
 	va_end(ap);
-	scrub(err->details);
+	mirror_text_scrub(err->details);
 	return code;
 }

@@ -20,6 +20,7 @@ enum mirror_err {
 	MIRROR_ERR_TOO_LARGE,       /* 413 RemoteMirrorError: body over cap */
 	MIRROR_ERR_STORE_CONNECT,   /* 502 MetricStoreConnectionError */
 	MIRROR_ERR_STORE_TIMEOUT,   /* 504 MetricStoreConnectionError */
+	MIRROR_ERR_STORE_BUSY,      /* 503 RemoteMirrorError: too many calls to one store */
 	MIRROR_ERR_METRIC_NOT_FOUND,/* 500 MetricNotFoundError */
 	MIRROR_ERR_STORE,           /* 500 RemoteMirrorError from the store */
 	MIRROR_ERR_NOMEM,           /* 500 RemoteMirrorError: out of memory */
@@ -47,8 +48,9 @@ const char *mirror_err_type(enum mirror_err code);
 /* Short fixed summary, e.g. "invalid request"; used as RemoteMirrorError.summary. */
 const char *mirror_err_summary(enum mirror_err code);
 
-/* HTTP reason phrase for a status, e.g. "Bad Request". */
-const char *mirror_http_reason(int status);
+/* Replaces control characters in s by spaces: text that ends up in logs
+ * and JSON stays printable. */
+void mirror_text_scrub(char *s);
 
 /* Clears err (code MIRROR_OK, empty strings). */
 void mirror_error_clear(struct mirror_error *err);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "gateway.h"
-#include "json_out.h"
+#include "json/json_out.h"
 #include "num.h"
 
 static const char *
@@ -81,4 +81,22 @@ mirror_gateway_head(const struct mirror_response *resp, struct mirror_buf *b)
 	mirror_buf_adds(b, "Content-Length: ");
 	mirror_json_int(b, (int64_t)resp->body_len);
 	mirror_buf_adds(b, "\r\n\r\n");
+}
+
+const char *
+mirror_http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "Unknown";
+	}
 }

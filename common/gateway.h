@@ -36,4 +36,7 @@ enum mirror_err mirror_gateway_request(mirror_param_fn get, void *ctx,
  */
 void mirror_gateway_head(const struct mirror_response *resp, struct mirror_buf *b);
 
+/* HTTP reason phrase for a status, e.g. "Bad Request" (RFC 9110 §15). */
+const char *mirror_http_reason(int status);
+
 #endif

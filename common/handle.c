@@ -9,27 +9,18 @@
 
 #include "agg.h"
 #include "auth.h"
-#include "backend.h"
 #include "buf.h"
 #include "clock.h"
+#include "methods.h"
 #include "metrics.h"
 #include "mirror.h"
 #include "parse.h"
 #include "respond.h"
+#include "store/store.h"
 
 struct mirror_worker {
 	const struct mirror_conf *conf;
-	size_t nbackends;
-	void **states;        /* per backend, made on first use */
-	bool *made;
-};
-
-/* Path tails of the four methods; a prefix before them is allowed. */
-static const char *const routes[MIRROR_METHOD_MAX] = {
-	[MIRROR_METHOD_CONNECTION] = "/api/connection",
-	[MIRROR_METHOD_FIELD_NAMES] = "/api/field/name",
-	[MIRROR_METHOD_FIELD_VALUES] = "/api/field/value",
-	[MIRROR_METHOD_METRIC] = "/api/metric",
+	struct mirror_store_states *stores;   /* owned */
 };
 
 /* One request in flight: what every step reads and writes. */
@@ -39,7 +30,7 @@ struct job {
 	struct mirror_query q;
 	struct mirror_error err;
 	struct mirror_buf body;
-	const struct mirror_backend *backend;
+	const struct mirror_store *store;
 	void *state;
 };
 
@@ -51,10 +42,8 @@ mirror_worker_new(const struct mirror_conf *conf)
 	if (w == NULL)
 		return NULL;
 	w->conf = conf;
-	mirror_backend_all(&w->nbackends);
-	w->states = calloc(w->nbackends, sizeof *w->states);
-	w->made = calloc(w->nbackends, sizeof *w->made);
-	if (w->states == NULL || w->made == NULL) {
+	w->stores = mirror_store_states_new();
+	if (w->stores == NULL) {
 		mirror_worker_free(w);
 		return NULL;
 	}
@@ -64,17 +53,9 @@ mirror_worker_new(const struct mirror_conf *conf)
 void
 mirror_worker_free(struct mirror_worker *w)
 {
-	const struct mirror_backend *const *all;
-	size_t i, n;
-
 	if (w == NULL)
 		return;
-	all = mirror_backend_all(&n);
-	for (i = 0; w->made != NULL && i < w->nbackends; i++)
-		if (w->made[i] && all[i]->state_free != NULL)
-			all[i]->state_free(w->states[i]);
-	free(w->states);
-	free(w->made);
+	mirror_store_states_free(w->stores);
 	free(w);
 }
 
@@ -97,49 +78,27 @@ ends_with(const char *s, const char *tail)
 static enum mirror_err
 route(const char *path, enum mirror_method *m, struct mirror_error *err)
 {
-	int i;
-
-	for (i = 0; i < MIRROR_METHOD_MAX; i++) {
-		if (path != NULL && ends_with(path, routes[i])) {
-			*m = (enum mirror_method)i;
-			return MIRROR_OK;
-		}
-	}
+	*m = mirror_method_route(path);
+	if (*m != MIRROR_METHOD_MAX)
+		return MIRROR_OK;
 	return mirror_error_set(err, MIRROR_ERR_NOT_FOUND, "the mirror answers "
 	    "POST /api/connection, /api/field/name, /api/field/value and /api/metric");
 }
 
-/* The backend the query names, with this worker's state for it. */
+/* The store the query is for, with this worker's state for it. */
 static enum mirror_err
-pick_backend(struct job *j)
+pick_store(struct job *j)
 {
-	const struct mirror_backend *const *all;
-	const char *name = j->q.backend ? j->q.backend : j->conf->default_backend;
-	size_t i, n;
-	enum mirror_err e;
+	enum mirror_err e = mirror_store_pick(j->conf, &j->q, &j->store, &j->err);
 
-	all = mirror_backend_all(&n);
-	for (i = 0; i < n && strcmp(all[i]->name, name) != 0; i++)
-		;
-	if (i == n)
-		return mirror_error_set(&j->err, MIRROR_ERR_BAD_REQUEST,
-		    "connectionDetails.backend \"%.64s\" is not known", name);
-	j->backend = all[i];
-	if (!j->w->made[i] && all[i]->state_new != NULL) {
-		e = all[i]->state_new(j->conf, &j->w->states[i]);
-		if (e != MIRROR_OK)
-			return mirror_error_set(&j->err, e,
-			    "cannot prepare the %s backend", name);
-	}
-	j->w->made[i] = true;
-	j->state = j->w->states[i];
-	return MIRROR_OK;
+	return e != MIRROR_OK ? e : mirror_store_state(j->w->stores, j->store,
+	    j->conf, &j->state, &j->err);
 }
 
 static enum mirror_err
 answer_connection(struct job *j, const struct mirror_call *call)
 {
-	enum mirror_err e = j->backend->test_connection(call);
+	enum mirror_err e = j->store->test_connection(call);
 
 	/* A store that cannot be reached is an answer, not an error; an
 	 * invalid request (e.g. a URL outside the allowlist) stays a 400. */
@@ -160,7 +119,7 @@ answer_names(struct job *j, const struct mirror_call *call)
 	size_t n;
 
 	mirror_field_list_init(&l);
-	e = j->backend->field_names(call, &l);
+	e = j->store->field_names(call, &l);
 	if (e == MIRROR_OK) {
 		n = l.len < j->conf->max_fields ? l.len : j->conf->max_fields;
 		mirror_respond_field_names(&j->body, &l, n, l.partial || n < l.len);
@@ -177,7 +136,7 @@ answer_values(struct job *j, const struct mirror_call *call)
 	size_t n;
 
 	mirror_value_list_init(&l);
-	e = j->backend->field_values(call, &l);
+	e = j->store->field_values(call, &l);
 	if (e == MIRROR_OK) {
 		n = l.len < j->conf->max_fields ? l.len : j->conf->max_fields;
 		mirror_respond_field_values(&j->body, &l, n, l.partial || n < l.len);
@@ -198,7 +157,8 @@ answer_raw(struct job *j, const struct mirror_series *s)
 		limit = (int64_t)j->conf->max_points;
 	mirror_series_window(s, j->q.start_ms, j->q.end_ms, limit,
 	    j->q.latest_first, &first, &count, &partial);
-	mirror_respond_raw(&j->body, s->pts + first, count,
+	/* No points: no pointer arithmetic on a NULL array (C11 6.5.6). */
+	mirror_respond_raw(&j->body, count > 0 ? s->pts + first : NULL, count,
 	    partial || s->truncated);
 }
 
@@ -235,7 +195,7 @@ answer_metric(struct job *j, const struct mirror_call *call)
 	enum mirror_err e;
 
 	mirror_series_init(&s, j->conf->max_store_points);
-	e = j->backend->metric_points(call, &s);
+	e = j->store->metric_points(call, &s);
 	if (e == MIRROR_OK) {
 		mirror_series_clean(&s, j->q.nan_as_zero);
 		if (j->q.aggregated)
@@ -279,7 +239,7 @@ run(struct job *j, const struct mirror_request *req, enum mirror_method m,
 		    "the body exceeds %zu bytes", max);
 	e = mirror_parse_request(j->conf, m, req->body, req->body_len, &j->q, &j->err);
 	if (e == MIRROR_OK)
-		e = pick_backend(j);
+		e = pick_store(j);
 	return e != MIRROR_OK ? e : dispatch(j);
 }
 
@@ -359,7 +319,7 @@ static void
 end(struct job *j, enum mirror_method m, int64_t start,
     struct mirror_response *resp)
 {
-	mirror_metrics_record(m, resp->status, mirror_clock_us() - start);
+	mirror_metrics_record(m, resp->err, mirror_clock_us() - start);
 	mirror_query_free(&j->q);
 	mirror_buf_free(&j->body);
 }
@@ -380,7 +340,7 @@ mirror_handle(struct mirror_worker *w, const struct mirror_request *req,
 		if (e == MIRROR_OK)
 			e = run(&j, req, m, match);
 		finish(&j, e, resp);
-		resp->backend = j.backend != NULL ? j.backend->name : NULL;
+		resp->store = j.store != NULL ? j.store->name : NULL;
 	}
 	end(&j, m, start, resp);
 }

@@ -96,3 +96,9 @@ mirror_value_list_push(struct mirror_value_list *l, const char *value, bool patt
 	l->len++;
 	return MIRROR_OK;
 }
+
+int
+mirror_strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}

@@ -40,4 +40,7 @@ void mirror_value_list_free(struct mirror_value_list *l);
 enum mirror_err mirror_value_list_push(struct mirror_value_list *l, const char *value,
 				       bool pattern);
 
+/* qsort(3) comparator of an array of C strings (char *), by strcmp. */
+int mirror_strcmp_ptr(const void *a, const void *b);
+
 #endif

@@ -32,7 +32,7 @@ mirror_log_access(FILE *f, const struct mirror_request *req,
 	clean(path, sizeof path, req->path);
 	fprintf(f, "%s %s %s %d %zu %lldus backend=%s%s%s\n", stamp, method,
 	    path, resp->status, resp->body_len, (long long)duration_us,
-	    resp->backend != NULL ? resp->backend : "-",
+	    resp->store != NULL ? resp->store : "-",
 	    resp->err != MIRROR_OK ? " error=" : "",
 	    resp->err != MIRROR_OK ? mirror_err_type(resp->err) : "");
 }

@@ -1,55 +1,35 @@
 #include "config.h"
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "json_out.h"
+#include "json/json_out.h"
+#include "methods.h"
 #include "metrics.h"
-
-/* Status classes kept apart: the ones an operator alerts on. */
-enum status_slot { S_200, S_400, S_401, S_404, S_405, S_413, S_500, S_502, S_504,
-		   S_OTHER, S_MAX };
-
-static const int slot_status[S_MAX] = {200, 400, 401, 404, 405, 413, 500, 502,
-				       504, 0};
 
 /* Histogram bounds in seconds, Prometheus' default buckets from 1 ms. */
 static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 				0.25, 0.5, 1, 2.5, 5, 10};
 #define NBOUNDS (sizeof bounds / sizeof bounds[0])
 
-static const char *const method_label[MIRROR_METHOD_MAX + 1] = {
-	[MIRROR_METHOD_CONNECTION] = "connection",
-	[MIRROR_METHOD_FIELD_NAMES] = "field_name",
-	[MIRROR_METHOD_FIELD_VALUES] = "field_value",
-	[MIRROR_METHOD_METRIC] = "metric",
-	[MIRROR_METHOD_MAX] = "other",
-};
-
-static atomic_ullong requests[MIRROR_METHOD_MAX + 1][S_MAX];
+/* Counted per error code; written per HTTP status (error.c's table). */
+static atomic_ullong requests[MIRROR_METHOD_MAX + 1][MIRROR_ERR_MAX];
 static atomic_ullong le[MIRROR_METHOD_MAX + 1][NBOUNDS];
 static atomic_ullong sum_us[MIRROR_METHOD_MAX + 1];
 
-static enum status_slot
-slot(int status)
-{
-	int i;
-
-	for (i = 0; i < S_OTHER; i++)
-		if (slot_status[i] == status)
-			return (enum status_slot)i;
-	return S_OTHER;
-}
-
 void
-mirror_metrics_record(enum mirror_method method, int status, int64_t duration_us)
+mirror_metrics_record(enum mirror_method method, enum mirror_err e,
+		      int64_t duration_us)
 {
 	double s = (double)duration_us / 1e6;
 	size_t i;
 
 	if ((unsigned)method > MIRROR_METHOD_MAX)
 		method = MIRROR_METHOD_MAX;
-	atomic_fetch_add_explicit(&requests[method][slot(status)], 1,
+	if ((unsigned)e >= MIRROR_ERR_MAX)
+		e = MIRROR_ERR_INTERNAL;
+	atomic_fetch_add_explicit(&requests[method][e], 1,
 	    memory_order_relaxed);
 	atomic_fetch_add_explicit(&sum_us[method],
 	    duration_us > 0 ? (unsigned long long)duration_us : 0,
@@ -67,26 +47,51 @@ load(atomic_ullong *a)
 	return atomic_load_explicit(a, memory_order_relaxed);
 }
 
+/* True when no error code before e answers with e's status: each
+ * status is written once, as the sum of its codes. */
+static bool
+first_of_status(enum mirror_err e)
+{
+	int k;
+
+	for (k = 0; k < (int)e; k++)
+		if (mirror_err_status((enum mirror_err)k) == mirror_err_status(e))
+			return false;
+	return true;
+}
+
+static unsigned long long
+count_status(int m, int status)
+{
+	unsigned long long n = 0;
+	int e;
+
+	for (e = 0; e < MIRROR_ERR_MAX; e++)
+		if (mirror_err_status((enum mirror_err)e) == status)
+			n += load(&requests[m][e]);
+	return n;
+}
+
 static void
 write_requests(struct mirror_buf *b)
 {
-	char line[160], status[8];
-	int m, s;
+	char line[160];
+	int m, e, status;
 
 	mirror_buf_adds(b, "# HELP mirror_requests_total Requests answered, by method and HTTP status.\n"
 	    "# TYPE mirror_requests_total counter\n");
 	for (m = 0; m <= MIRROR_METHOD_MAX; m++) {
-		for (s = 0; s < S_MAX; s++) {
-			unsigned long long n = load(&requests[m][s]);
+		for (e = 0; e < MIRROR_ERR_MAX; e++) {
+			unsigned long long n;
 
+			if (!first_of_status((enum mirror_err)e))
+				continue;
+			status = mirror_err_status((enum mirror_err)e);
+			n = count_status(m, status);
 			if (n == 0)
 				continue;
-			if (s == S_OTHER)
-				snprintf(status, sizeof status, "other");
-			else
-				snprintf(status, sizeof status, "%d", slot_status[s]);
 			snprintf(line, sizeof line, "mirror_requests_total{method=\"%s\","
-			    "status=\"%s\"} %llu\n", method_label[m], status, n);
+			    "status=\"%d\"} %llu\n", mirror_method(m)->label, status, n);
 			mirror_buf_adds(b, line);
 		}
 	}
@@ -96,10 +101,10 @@ static unsigned long long
 total(int m)
 {
 	unsigned long long n = 0;
-	int s;
+	int e;
 
-	for (s = 0; s < S_MAX; s++)
-		n += load(&requests[m][s]);
+	for (e = 0; e < MIRROR_ERR_MAX; e++)
+		n += load(&requests[m][e]);
 	return n;
 }
 
@@ -113,15 +118,15 @@ write_histogram(struct mirror_buf *b, int m)
 	for (i = 0; i < NBOUNDS; i++) {
 		cum += load(&le[m][i]);
 		snprintf(line, sizeof line, "mirror_request_duration_seconds_bucket"
-		    "{method=\"%s\",le=\"%g\"} %llu\n", method_label[m], bounds[i], cum);
+		    "{method=\"%s\",le=\"%g\"} %llu\n", mirror_method(m)->label, bounds[i], cum);
 		mirror_buf_adds(b, line);
 	}
 	snprintf(line, sizeof line, "mirror_request_duration_seconds_bucket"
 	    "{method=\"%s\",le=\"+Inf\"} %llu\n"
 	    "mirror_request_duration_seconds_sum{method=\"%s\"} %.6f\n"
 	    "mirror_request_duration_seconds_count{method=\"%s\"} %llu\n",
-	    method_label[m], count, method_label[m],
-	    (double)load(&sum_us[m]) / 1e6, method_label[m], count);
+	    mirror_method(m)->label, count, mirror_method(m)->label,
+	    (double)load(&sum_us[m]) / 1e6, mirror_method(m)->label, count);
 	mirror_buf_adds(b, line);
 }
 

@@ -9,10 +9,12 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "error.h"
 #include "query.h"
 
-/* Counts one answered request; method is MIRROR_METHOD_MAX for other paths. */
-void mirror_metrics_record(enum mirror_method method, int status,
+/* Counts one answered request with its outcome (MIRROR_OK for answers);
+ * method is MIRROR_METHOD_MAX for other paths. */
+void mirror_metrics_record(enum mirror_method method, enum mirror_err e,
 			   int64_t duration_us);
 
 /* Writes every counter in Prometheus text exposition format 0.0.4. */

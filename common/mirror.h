@@ -37,10 +37,19 @@ struct mirror_response {
 	char *body;                /* owned; JSON */
 	size_t body_len;
 	enum mirror_err err;       /* MIRROR_OK for success answers */
-	const char *backend;       /* static name of the backend used, or NULL */
+	const char *store;         /* static name of the store used, or NULL */
 };
 
-/* Per-thread state of the mirror: backend states and scratch space. */
+/*
+ * Once per process, before any worker thread starts: each store's own
+ * set-up (libcurl's global init, which is not thread-safe). Returns
+ * MIRROR_ERR_INTERNAL when a store cannot start. Pair with
+ * mirror_global_cleanup() after the last worker has stopped.
+ */
+enum mirror_err mirror_global_init(void);
+void mirror_global_cleanup(void);
+
+/* Per-thread state of the mirror: each store's state for this thread. */
 struct mirror_worker;
 
 /*

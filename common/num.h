@@ -12,4 +12,9 @@
  */
 bool mirror_num_parse(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* Division and remainder rounding towards minus infinity (b > 0): the
+ * epoch-aligned bucket or day that t falls in, for negative t too. */
+int64_t mirror_floor_div(int64_t a, int64_t b);
+int64_t mirror_floor_mod(int64_t a, int64_t b);
+
 #endif

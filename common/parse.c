@@ -11,8 +11,9 @@
 
 #include <json.h>
 
-#include "json_check.h"
-#include "json_in.h"
+#include "json/json_check.h"
+#include "json/json_in.h"
+#include "methods.h"
 #include "parse.h"
 
 #define BIT(m) (1u << (m))
@@ -28,20 +29,8 @@ struct pctx {
 	struct mirror_error *err;
 };
 
-struct method_row {
-	const char *request_type;     /* envelope "_type" */
-	const char *query_type;       /* query "_type", NULL if no query */
-};
-
-static const struct method_row methods[MIRROR_METHOD_MAX] = {
-	[MIRROR_METHOD_CONNECTION] = {"TestConnectionRequest", NULL},
-	[MIRROR_METHOD_FIELD_NAMES] = {"FieldNamesRequest", "FieldNamesQuery"},
-	[MIRROR_METHOD_FIELD_VALUES] = {"FieldValuesRequest", "FieldValuesQuery"},
-	[MIRROR_METHOD_METRIC] = {"MetricsRequest", "MetricsQuery"},
-};
-
-static enum mirror_err
-copy_string(const char *s, char **out, struct mirror_error *err)
+enum mirror_err
+mirror_parse_dup(const char *s, char **out, struct mirror_error *err)
 {
 	if (s == NULL)
 		return MIRROR_OK;
@@ -132,7 +121,7 @@ read_field(struct pctx *c)
 	if (type != NULL && (f->type = mirror_field_type_parse(type)) == MIRROR_FIELD_MAX)
 		return mirror_error_set(c->err, MIRROR_ERR_BAD_REQUEST,
 		    "query.field.fieldType must be STRING, NUMBER or BOOLEAN");
-	return copy_string(name, &f->name, c->err);
+	return mirror_parse_dup(name, &f->name, c->err);
 }
 
 static enum mirror_err
@@ -143,7 +132,7 @@ read_prefix(struct pctx *c)
 
 	e = mirror_jin_string(c->query, "query.fieldValuePrefix",
 	    c->conf->max_string, false, &s, NULL, c->err);
-	return e != MIRROR_OK ? e : copy_string(s, &c->q->prefix, c->err);
+	return e != MIRROR_OK ? e : mirror_parse_dup(s, &c->q->prefix, c->err);
 }
 
 static enum mirror_err
@@ -161,7 +150,7 @@ read_metric_field(struct pctx *c)
 
 	e = mirror_jin_string(c->query, "query.metricField", c->conf->max_string,
 	    false, &s, NULL, c->err);
-	return e != MIRROR_OK ? e : copy_string(s, &c->q->metric_field, c->err);
+	return e != MIRROR_OK ? e : mirror_parse_dup(s, &c->q->metric_field, c->err);
 }
 
 /* Runs after read_range: the bucket count depends on the range. */
@@ -238,7 +227,7 @@ read_query(const struct mirror_conf *conf, struct json_object *root,
 	e = mirror_jin_object(root, "query", true, &c.query, err);
 	if (e == MIRROR_OK)
 		e = check_type(c.query, "query._type",
-		    methods[q->method].query_type, false, err);
+		    mirror_method(q->method)->query_type, false, err);
 	for (i = 0; e == MIRROR_OK && i < sizeof query_fields / sizeof query_fields[0]; i++)
 		if (query_fields[i].methods & BIT(q->method))
 			e = query_fields[i].read(&c);
@@ -321,7 +310,7 @@ read_envelope(const struct mirror_conf *conf, struct json_object *root,
 {
 	enum mirror_err e;
 
-	e = check_type(root, "_type", methods[q->method].request_type, true, err);
+	e = check_type(root, "_type", mirror_method(q->method)->request_type, true, err);
 	if (e == MIRROR_OK)
 		e = read_details(conf, root, q, err);
 	if (e == MIRROR_OK && q->method != MIRROR_METHOD_CONNECTION)

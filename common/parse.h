@@ -34,4 +34,8 @@ enum mirror_err mirror_parse_conditions(const struct mirror_conf *conf,
 					struct mirror_query *q,
 					struct mirror_error *err);
 
+/* *out = a copy of s (nothing when s is NULL); MIRROR_ERR_NOMEM in err
+ * when out of memory. Internal to the parser, like the above. */
+enum mirror_err mirror_parse_dup(const char *s, char **out, struct mirror_error *err);
+
 #endif

@@ -10,7 +10,7 @@
 
 #include <json.h>
 
-#include "json_in.h"
+#include "json/json_in.h"
 #include "parse.h"
 
 struct value_kind {
@@ -43,15 +43,6 @@ value_kind(const char *type, const char *path, enum mirror_value_type *out,
 }
 
 static enum mirror_err
-dup_string(const char *s, char **out, struct mirror_error *err)
-{
-	*out = strdup(s);
-	if (*out == NULL)
-		return mirror_error_set(err, MIRROR_ERR_NOMEM, "out of memory");
-	return MIRROR_OK;
-}
-
-static enum mirror_err
 parse_set(const struct mirror_conf *conf, struct json_object *value,
 	  const char *path, struct mirror_condition *c, struct mirror_error *err)
 {
@@ -70,7 +61,7 @@ parse_set(const struct mirror_conf *conf, struct json_object *value,
 		e = mirror_jin_string_value(json_object_array_get_idx(arr, i),
 		    path, conf->max_string, &s, err);
 		if (e == MIRROR_OK)
-			e = dup_string(s, &c->set[i], err);
+			e = mirror_parse_dup(s, &c->set[i], err);
 		if (e != MIRROR_OK)
 			return e;
 		c->set_len++;
@@ -98,7 +89,7 @@ parse_value(const struct mirror_conf *conf, struct json_object *value,
 	case MIRROR_VALUE_STRING:
 		e = mirror_jin_string(value, path, conf->max_string, true, &s,
 		    NULL, err);
-		return e != MIRROR_OK ? e : dup_string(s, &c->str, err);
+		return e != MIRROR_OK ? e : mirror_parse_dup(s, &c->str, err);
 	case MIRROR_VALUE_DOUBLE:
 		return mirror_jin_double(value, path, true, &c->num, NULL, err);
 	case MIRROR_VALUE_BOOLEAN:
@@ -133,7 +124,7 @@ parse_condition(const struct mirror_conf *conf, struct json_object *obj,
 	if (e == MIRROR_OK && *s == '\0')
 		e = mirror_error_set(err, MIRROR_ERR_BAD_REQUEST, "%s is empty", path);
 	if (e == MIRROR_OK)
-		e = dup_string(s, &c->key, err);
+		e = mirror_parse_dup(s, &c->key, err);
 	snprintf(path, sizeof path, "%s.value", base);
 	if (e == MIRROR_OK)
 		e = mirror_jin_object(obj, path, true, &value, err);

@@ -42,40 +42,6 @@ mirror_query_condition(const struct mirror_query *q, const char *key)
 	return NULL;
 }
 
-static bool
-double_matches(double want, const char *s)
-{
-	char *end;
-	double v;
-
-	if (*s == '\0')
-		return false;
-	v = strtod(s, &end);
-	return *end == '\0' && v == want;
-}
-
-bool
-mirror_condition_matches(const struct mirror_condition *c, const char *s)
-{
-	size_t i;
-
-	switch (c->type) {
-	case MIRROR_VALUE_STRING:
-		return strcmp(c->str, s) == 0;
-	case MIRROR_VALUE_DOUBLE:
-		return double_matches(c->num, s);
-	case MIRROR_VALUE_BOOLEAN:
-		return strcmp(c->boolean ? "true" : "false", s) == 0;
-	case MIRROR_VALUE_IN_SET:
-		for (i = 0; i < c->set_len; i++)
-			if (strcmp(c->set[i], s) == 0)
-				return true;
-		return false;
-	default:
-		return false;
-	}
-}
-
 void
 mirror_query_init(struct mirror_query *q)
 {

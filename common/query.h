@@ -98,13 +98,6 @@ enum mirror_field_type mirror_field_type_parse(const char *name);
 const struct mirror_condition *mirror_query_condition(const struct mirror_query *q,
 						      const char *key);
 
-/*
- * True when the condition accepts the string value s: StringValue equal,
- * or InSetValue containing it. DoubleValue and BooleanValue compare
- * against the text form the sample store uses ("1.5", "true").
- */
-bool mirror_condition_matches(const struct mirror_condition *c, const char *s);
-
 /* Initialises an empty query. */
 void mirror_query_init(struct mirror_query *q);
 

@@ -2,14 +2,17 @@
 
 #include <stdint.h>
 
-#include "json_out.h"
+#include "json/json_out.h"
+#include "methods.h"
 #include "query.h"
 #include "respond.h"
 
 void
 mirror_respond_connection_ok(struct mirror_buf *b)
 {
-	mirror_buf_adds(b, "{\"status\":\"OK\",\"_type\":\"TestConnectionResponse\"}");
+	mirror_buf_adds(b, "{\"status\":\"OK\",\"_type\":\"");
+	mirror_buf_adds(b, mirror_method(MIRROR_METHOD_CONNECTION)->response_type);
+	mirror_buf_adds(b, "\"}");
 }
 
 void
@@ -19,7 +22,9 @@ mirror_respond_connection_failure(struct mirror_buf *b,
 	mirror_buf_adds(b, "{\"status\":\"FAILURE\",\"error\":{\"_type\":"
 	    "\"MetricStoreConnectionError\",\"details\":");
 	mirror_json_str(b, err->details);
-	mirror_buf_adds(b, "},\"_type\":\"TestConnectionResponse\"}");
+	mirror_buf_adds(b, "},\"_type\":\"");
+	mirror_buf_adds(b, mirror_method(MIRROR_METHOD_CONNECTION)->response_type);
+	mirror_buf_adds(b, "\"}");
 }
 
 /* Closes a list member and the document: ],"isPartial":x,"_type":"T"} */
@@ -53,7 +58,8 @@ mirror_respond_field_names(struct mirror_buf *b, const struct mirror_field_list 
 		mirror_buf_adds(b, mirror_field_type_name(f->type));
 		mirror_buf_adds(b, "\"}");
 	}
-	close_list(b, partial, "FieldNamesResponse");
+	close_list(b, partial,
+	    mirror_method(MIRROR_METHOD_FIELD_NAMES)->response_type);
 }
 
 void
@@ -72,7 +78,8 @@ mirror_respond_field_values(struct mirror_buf *b, const struct mirror_value_list
 		    ",\"_type\":\"FieldValuePattern\"}" :
 		    ",\"_type\":\"CompleteValue\"}");
 	}
-	close_list(b, partial, "FieldValuesResponse");
+	close_list(b, partial,
+	    mirror_method(MIRROR_METHOD_FIELD_VALUES)->response_type);
 }
 
 /* Closes a telemetry document after its points. */
@@ -86,7 +93,9 @@ close_telemetry(struct mirror_buf *b, bool partial, const char *format,
 	mirror_json_bool(b, partial);
 	mirror_buf_adds(b, ",\"_type\":\"");
 	mirror_buf_adds(b, type);
-	mirror_buf_adds(b, "\"},\"_type\":\"MetricsResponse\"}");
+	mirror_buf_adds(b, "\"},\"_type\":\"");
+	mirror_buf_adds(b, mirror_method(MIRROR_METHOD_METRIC)->response_type);
+	mirror_buf_adds(b, "\"}");
 }
 
 void

@@ -77,9 +77,8 @@ mirror_series_clean(struct mirror_series *s, bool nan_as_zero)
 	return kept;
 }
 
-/* Index of the first point with t >= key (binary search; points ascending). */
-static size_t
-lower_bound(const struct mirror_point *pts, size_t n, int64_t key)
+size_t
+mirror_series_lower_bound(const struct mirror_point *pts, size_t n, int64_t key)
 {
 	size_t lo = 0, hi = n;
 
@@ -99,8 +98,8 @@ mirror_series_window(const struct mirror_series *s, int64_t start, int64_t end,
 		     int64_t limit, bool latest_first, size_t *first,
 		     size_t *count, bool *partial)
 {
-	size_t lo = lower_bound(s->pts, s->len, start);
-	size_t hi = lower_bound(s->pts, s->len, end);
+	size_t lo = mirror_series_lower_bound(s->pts, s->len, start);
+	size_t hi = mirror_series_lower_bound(s->pts, s->len, end);
 	size_t n = hi > lo ? hi - lo : 0;
 	size_t keep = n;
 

@@ -45,6 +45,9 @@ enum mirror_err mirror_series_push(struct mirror_series *s, int64_t t, double v)
  */
 size_t mirror_series_clean(struct mirror_series *s, bool nan_as_zero);
 
+/* Index of the first of the n ascending points with t >= key. */
+size_t mirror_series_lower_bound(const struct mirror_point *pts, size_t n, int64_t key);
+
 /*
  * Decision 4 for raw answers: among the points with start <= t < end,
  * keep `limit` points, the earliest ones (or the latest when latest_first).

@@ -3,8 +3,9 @@
  *
  * Runs under spawn-fcgi (the listening socket arrives on fd 0) or on its
  * own socket (--listen). N worker threads each own one FCGX_Request and
- * call FCGX_Accept_r with no accept mutex, so a thread parked on a kept
- * connection never blocks the others (PITFALLS.md §2). SIGTERM/SIGINT
+ * call FCGX_Accept_r with no accept mutex: Accept_r also waits for the
+ * next request on a kept connection, so a shared mutex would stall every
+ * thread behind one idle connection. SIGTERM/SIGINT
  * stop accepting, let in-flight requests finish, and exit 0: threads
  * blocked in accept() are woken by connections to our own socket
  * (wake.c); threads parked on a kept connection are left to _exit once
@@ -27,7 +28,7 @@
 #include <fcgiapp.h>
 
 #include "conf.h"
-#include "http.h"
+#include "mirror.h"
 #include "num.h"
 #include "serve.h"
 #include "wake.h"
@@ -308,14 +309,14 @@ main(int argc, char **argv)
 		mirror_conf_free(&conf);
 		return 2;
 	}
-	/* libcurl's global state, before any worker thread exists. */
-	if (mirror_http_global_init() != MIRROR_OK) {
-		fprintf(stderr, "mirror-fcgi: cannot initialise libcurl\n");
+	/* The stores' process-wide state, before any worker thread exists. */
+	if (mirror_global_init() != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: cannot initialise the stores\n");
 		mirror_conf_free(&conf);
 		return 2;
 	}
 	rc = serve(&conf);
-	mirror_http_global_cleanup();
+	mirror_global_cleanup();
 	mirror_conf_free(&conf);
 	return rc;
 }

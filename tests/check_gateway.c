@@ -424,7 +424,7 @@ START_TEST(test_log_access)
 	req.body_len = strlen(req.body);
 	resp.status = r->status;
 	resp.body_len = r->body_len;
-	resp.backend = r->backend;
+	resp.store = r->backend;
 	resp.err = r->err;
 	mirror_log_access(f, &req, &resp, r->us);
 	ck_assert_int_eq(fclose(f), 0);

@@ -156,9 +156,6 @@ static const struct handle_row good_rows[] = {
 	    SAMPLE),
 	ROW(C_OPEN, "POST", "/api/connection", NULL, REQ_CONN("{'backend':'sample'}"),
 	    200, OK, CONN_OK, SAMPLE),
-	ROW(C_OPEN, "POST", "/api/connection", NULL,
-	    REQ_CONN("{'nan_interpretation':'ZERO','url':'x'}"), 200, OK, CONN_OK,
-	    SAMPLE),
 	/* The key matched is the key echoed. */
 	ROW(C_KEYS, "POST", "/api/connection", "k1", CONN, 200, OK, CONN_OK,
 	    .echo = "k1", SAMPLE),
@@ -333,9 +330,18 @@ static const struct handle_row bad_rows[] = {
 	ROW(C_OPEN, "POST", "/api/metric", NULL, CONN, 400, BAD,
 	    E400("_type must be MetricsRequest for this path")),
 	ROW(C_OPEN, "POST", "/api/connection", NULL, REQ_CONN("{'backend':'nope'}"),
-	    400, BAD, E400("connectionDetails.backend \\\"nope\\\" is not known")),
+	    400, BAD, E400("connectionDetails.backend \\\"nope\\\" is not known; "
+	    "this mirror has: sample, prometheus")),
+	/* A url and no backend names a Prometheus store, never the sample
+	 * store's synthetic data; with nothing allowlisted, it is refused. */
+	ROW(C_OPEN, "POST", "/api/connection", NULL,
+	    REQ_CONN("{'nan_interpretation':'ZERO','url':'x'}"), 400, BAD,
+	    E400("no store URL is allowed: the mirror's MIRROR_STORE_ALLOW is "
+	    "empty; its operator must list the Prometheus URLs to allow"),
+	    .backend = "prometheus"),
 	ROW(C_BACKEND, "POST", "/api/connection", NULL, CONN, 400, BAD,
-	    E400("connectionDetails.backend \\\"nope\\\" is not known")),
+	    E400("connectionDetails.backend \\\"nope\\\" is not known; "
+	    "this mirror has: sample, prometheus")),
 	ROW(C_OPEN, "POST", "/api/connection", NULL,
 	    REQ_CONN("{'nan_interpretation':'NONE'}"), 400, BAD,
 	    E400("connectionDetails.nan_interpretation must be ZERO or SKIP")),
@@ -639,9 +645,9 @@ run_row(const struct handle_row *r)
 	else
 		ck_assert_ptr_null(allow);
 	if (r->backend == NULL)
-		ck_assert_ptr_null(resp.backend);
+		ck_assert_ptr_null(resp.store);
 	else
-		ck_assert_pstr_eq(resp.backend, r->backend);
+		ck_assert_pstr_eq(resp.store, r->backend);
 
 	mirror_response_free(&resp);
 	ck_assert_ptr_null(resp.body);

@@ -16,7 +16,7 @@
 #include <json.h>
 
 #include "buf.h"
-#include "json_out.h"
+#include "json/json_out.h"
 #include "suites.h"
 
 #define NROWS(a) ((int)(sizeof (a) / sizeof (a)[0]))

@@ -20,6 +20,7 @@
 #include <json.h>
 
 #include "agg.h"
+#include "store/sample/sample.h"
 #include "buf.h"
 #include "conf.h"
 #include "parse.h"
@@ -807,10 +808,10 @@ START_TEST(test_parse_condition_model)
 	ck_assert_str_eq(q.conds[3].set[1], "q");
 	ck_assert_ptr_eq(mirror_query_condition(&q, "b"), &q.conds[2]);
 	ck_assert_ptr_null(mirror_query_condition(&q, "nope"));
-	ck_assert(mirror_condition_matches(&q.conds[1], "2.5"));
-	ck_assert(mirror_condition_matches(&q.conds[2], "true"));
-	ck_assert(mirror_condition_matches(&q.conds[3], "p"));
-	ck_assert(!mirror_condition_matches(&q.conds[3], "r"));
+	ck_assert(mirror_sample_condition_matches(&q.conds[1], "2.5"));
+	ck_assert(mirror_sample_condition_matches(&q.conds[2], "true"));
+	ck_assert(mirror_sample_condition_matches(&q.conds[3], "p"));
+	ck_assert(!mirror_sample_condition_matches(&q.conds[3], "r"));
 	/* The details object outlives the parse tree it came from. */
 	ck_assert(json_object_is_type(q.details, json_type_object));
 	mirror_query_free(&q);

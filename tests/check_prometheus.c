@@ -12,7 +12,9 @@
 #include <check.h>
 #include <json.h>
 
-#include "prom.h"
+#include "json/json_out.h"
+#include "store/group.h"
+#include "store/prometheus/prom.h"
 #include "suites.h"
 
 /* --- allowlist ---------------------------------------------------------- */
@@ -79,11 +81,11 @@ START_TEST(test_allow)
 {
 	const struct allow_row *r = &allow_rows[_i];
 	struct mirror_error err;
-	char norm[MIRROR_PROM_URL_MAX];
+	char norm[MIRROR_STORE_URL_MAX];
 	enum mirror_err e;
 
 	mirror_error_clear(&err);
-	e = mirror_prom_allow(allow, sizeof allow / sizeof allow[0], r->url, norm,
+	e = mirror_store_allow(allow, sizeof allow / sizeof allow[0], r->url, norm,
 	    sizeof norm, &err);
 	if (r->norm == NULL) {
 		ck_assert_msg(e == MIRROR_ERR_BAD_REQUEST, "%s allowed", r->url);
@@ -101,7 +103,7 @@ START_TEST(test_allow_empty)
 	char norm[64];
 
 	mirror_error_clear(&err);
-	ck_assert_int_eq(mirror_prom_allow(NULL, 0, "http://127.0.0.1:9090", norm,
+	ck_assert_int_eq(mirror_store_allow(NULL, 0, "http://127.0.0.1:9090", norm,
 	    sizeof norm, &err), MIRROR_ERR_BAD_REQUEST);
 	ck_assert_ptr_nonnull(strstr(err.details, "MIRROR_STORE_ALLOW is empty"));
 }
@@ -261,9 +263,9 @@ static const struct double_row {
 
 START_TEST(test_format_double)
 {
-	char out[64];
+	char out[MIRROR_DOUBLE_TEXT_MAX];
 
-	mirror_prom_format_double(double_rows[_i].v, out, sizeof out);
+	ck_assert_uint_le(mirror_json_double_text(double_rows[_i].v, out), sizeof out);
 	ck_assert_str_eq(out, double_rows[_i].text);
 }
 END_TEST
@@ -631,7 +633,7 @@ START_TEST(test_group)
 	char **v = split(r->values, &n);
 
 	mirror_value_list_init(&l);
-	ck_assert_int_eq(mirror_prom_group(v, n, strlen(r->prefix), r->group_min,
+	ck_assert_int_eq(mirror_store_group(v, n, strlen(r->prefix), r->group_min,
 	    r->offset, r->limit, &l), MIRROR_OK);
 	mirror_buf_init(&got, 4096);
 	mirror_buf_adds(&got, "");

@@ -1,5 +1,5 @@
 /*
- * The sample backend: selection and its errors, metricField, field names
+ * The sample store: selection and its errors, metricField, field names
  * and values, and the generator's promises (deterministic, slices agree,
  * gaps, counter resets, NaN stretches, range boundaries, limits).
  *
@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "store/sample/sample.h"
+#include "store/store.h"
 #include "suites.h"
 
 #define HOUR ((int64_t)3600000)
@@ -103,7 +104,7 @@ points(const struct mirror_query *q, const struct mirror_conf *conf,
 
 	mirror_error_clear(err);
 	mirror_series_init(s, max);
-	return mirror_backend_sample.metric_points(&call, s);
+	return mirror_store_sample.metric_points(&call, s);
 }
 
 /* All points of one series in [start, end); fails the test on error. */
@@ -804,7 +805,7 @@ START_TEST(test_names)
 	set_conds(&q, r->conds);
 	q.limit = r->limit;
 	mirror_field_list_init(&l);
-	ck_assert_int_eq(mirror_backend_sample.field_names(&call, &l), MIRROR_OK);
+	ck_assert_int_eq(mirror_store_sample.field_names(&call, &l), MIRROR_OK);
 	for (i = 0; i < l.len; i++)
 		append(got, sizeof got, l.items[i].name);
 	ck_assert_str_eq(got, r->want);
@@ -836,7 +837,7 @@ START_TEST(test_name_types)
 
 	mirror_query_init(&q);
 	mirror_field_list_init(&l);
-	ck_assert_int_eq(mirror_backend_sample.field_names(&call, &l), MIRROR_OK);
+	ck_assert_int_eq(mirror_store_sample.field_names(&call, &l), MIRROR_OK);
 	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
 		for (j = 0; j < l.len && strcmp(l.items[j].name, want[i].name); j++)
 			;
@@ -946,7 +947,7 @@ START_TEST(test_values)
 	q.offset = r->offset;
 	q.limit = r->limit;
 	mirror_value_list_init(&l);
-	ck_assert_int_eq(mirror_backend_sample.field_values(&call, &l), MIRROR_OK);
+	ck_assert_int_eq(mirror_store_sample.field_values(&call, &l), MIRROR_OK);
 	join_values(&l, got, sizeof got);
 	ck_assert_str_eq(got, r->want);
 	ck_assert_int_eq(l.partial, r->partial);
@@ -965,10 +966,10 @@ START_TEST(test_interface)
 
 	mirror_query_init(&q);
 	mirror_error_clear(&err);
-	ck_assert_str_eq(mirror_backend_sample.name, "sample");
-	ck_assert_ptr_null(mirror_backend_sample.state_new);
-	ck_assert_ptr_null(mirror_backend_sample.state_free);
-	ck_assert_int_eq(mirror_backend_sample.test_connection(&call), MIRROR_OK);
+	ck_assert_str_eq(mirror_store_sample.name, "sample");
+	ck_assert_ptr_null(mirror_store_sample.state_new);
+	ck_assert_ptr_null(mirror_store_sample.state_free);
+	ck_assert_int_eq(mirror_store_sample.test_connection(&call), MIRROR_OK);
 	mirror_query_free(&q);
 }
 END_TEST

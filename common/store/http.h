@@ -6,7 +6,8 @@
  * TLS handshake per request). A handle is never used by two threads at
  * once (libcurl-thread(3)). Every request is confined the same way: http
  * and https only, no redirects, connect and total timeouts, and a ceiling
- * on the answer's size enforced while it arrives (PITFALLS.md §6).
+ * on the answer's size enforced while it arrives: the URL comes from a
+ * client, and libcurl would otherwise follow it to any protocol it speaks.
  */
 #ifndef MIRROR_HTTP_H
 #define MIRROR_HTTP_H

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json/json_out.h"
 #include "prom.h"
 
 static bool
@@ -91,30 +92,13 @@ mirror_prom_regex_escape(struct mirror_buf *b, const char *s)
 	}
 }
 
-void
-mirror_prom_format_double(double v, char *out, size_t size)
-{
-	int prec;
-
-	if (v == floor(v) && fabs(v) < 1e15) {
-		snprintf(out, size, "%.0f", v);
-		return;
-	}
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(out, size, "%.*g", prec, v);
-		if (strtod(out, NULL) == v)
-			return;
-	}
-	snprintf(out, size, "%.17g", v);
-}
-
 /* The condition's value as the text a label would hold. */
 static const char *
-value_text(const struct mirror_condition *c, char *tmp, size_t size)
+value_text(const struct mirror_condition *c, char tmp[MIRROR_DOUBLE_TEXT_MAX])
 {
 	switch (c->type) {
 	case MIRROR_VALUE_DOUBLE:
-		mirror_prom_format_double(c->num, tmp, size);
+		mirror_json_double_text(c->num, tmp);
 		return tmp;
 	case MIRROR_VALUE_BOOLEAN:
 		return c->boolean ? "true" : "false";
@@ -128,13 +112,13 @@ static void
 add_matcher(struct mirror_buf *b, const char *label, const struct mirror_condition *c)
 {
 	struct mirror_buf re;
-	char tmp[64];
+	char tmp[MIRROR_DOUBLE_TEXT_MAX];
 	size_t i;
 
 	mirror_buf_adds(b, label);
 	if (c->type != MIRROR_VALUE_IN_SET) {
 		mirror_buf_addc(b, '=');
-		mirror_prom_quote(b, value_text(c, tmp, sizeof tmp));
+		mirror_prom_quote(b, value_text(c, tmp));
 		return;
 	}
 	mirror_buf_init(&re, b->max);

@@ -7,7 +7,8 @@
  * samples in [T-R, T] (2.x; (T-R, T] in 3.x) and never with staleness
  * markers, which its engine drops. Expressions (a counter's increase, a
  * "~" query) have no stored samples: they are evaluated with query_range
- * at epoch-aligned steps, at most 11,000 per request (PITFALLS.md §7).
+ * at epoch-aligned steps, at most 11,000 per request (Prometheus refuses
+ * more: prometheus/prometheus#1968).
  */
 #include "config.h"
 
@@ -145,7 +146,8 @@ align_up(int64_t t, int64_t step)
 	return r == 0 ? t : t + (step - r);
 }
 
-/* Parameters of one query_range, sorted by name (SigV4, PITFALLS.md §6). */
+/* Parameters of one query_range, sorted by name, as SigV4's canonical
+ * request wants them. */
 static void
 range_form(struct mirror_buf *form, const char *expr, int64_t first,
 	   int64_t last, int64_t step)

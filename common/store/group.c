@@ -8,13 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "prom.h"
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+#include "group.h"
 
 /*
  * Length of v's group: the prefix plus at least one character and the
@@ -64,7 +58,7 @@ offer(struct pager *pg, const char *value, size_t len, bool pattern,
 }
 
 enum mirror_err
-mirror_prom_group(char **values, size_t n, size_t plen, size_t group_min,
+mirror_store_group(char **values, size_t n, size_t plen, size_t group_min,
 		  int64_t offset, int64_t limit, struct mirror_value_list *out)
 {
 	struct pager pg = {offset, limit, 0, out};
@@ -73,7 +67,7 @@ mirror_prom_group(char **values, size_t n, size_t plen, size_t group_min,
 	enum mirror_err e = MIRROR_OK;
 
 	if (n > 1)
-		qsort(values, n, sizeof *values, cmp_str);
+		qsort(values, n, sizeof *values, mirror_strcmp_ptr);
 	while (i < n) {
 		len = group ? group_len(values[i], plen) : 0;
 		/* Sorted order keeps every value that starts with a group's

@@ -2,12 +2,13 @@
  * The store allowlist: which URLs a request may make the mirror connect
  * to (MIRROR_STORE_ALLOW). connectionDetails come from the client, so
  * without this any client could point the mirror at internal services
- * (SSRF, PITFALLS.md §6). URLs are compared after libcurl's own parser
+ * (server-side request forgery). URLs are compared after libcurl's own parser
  * has read them, so there is no second opinion for an attacker to exploit
  * ("http://allowed@evil/", "http://host:9090.evil", encoded dots).
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 
 #include <curl/curl.h>
 
-#include "prom.h"
+#include "allow.h"
 
 /* A URL as libcurl reads it; strings owned (curl_free). */
 struct parts {
@@ -133,7 +134,7 @@ allowed(char *const *allow, size_t nallow, const struct parts *url)
 }
 
 enum mirror_err
-mirror_prom_allow(char *const *allow, size_t nallow, const char *url,
+mirror_store_allow(char *const *allow, size_t nallow, const char *url,
 		  char *norm, size_t norm_size, struct mirror_error *err)
 {
 	struct parts p;

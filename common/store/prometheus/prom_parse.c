@@ -183,12 +183,6 @@ agree(struct json_object *const *objs, size_t n, const char *key)
 	return first != NULL;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Adds the label names of objs[] that do not all agree to names[] (once). */
 static size_t
 differing(struct json_object *const *objs, size_t n, const char **names, size_t max)
@@ -204,7 +198,7 @@ differing(struct json_object *const *objs, size_t n, const char **names, size_t 
 				names[count++] = key;
 		}
 	}
-	qsort(names, count, sizeof *names, cmp_str);
+	qsort(names, count, sizeof *names, mirror_strcmp_ptr);
 	return count;
 }
 

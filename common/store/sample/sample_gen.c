@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "num.h"
 #include "sample.h"
 
 #define STEP MIRROR_SAMPLE_STEP_MS
@@ -88,34 +89,17 @@ series_id(const char *host, const char *metric)
 	return mix(h);
 }
 
-/* Floor division and modulo for b > 0: negative times are ordinary times. */
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b < 0) ? q - 1 : q;
-}
-
-static int64_t
-floor_mod(int64_t a, int64_t b)
-{
-	int64_t r = a % b;
-
-	return r < 0 ? r + b : r;
-}
-
 static int64_t
 ceil_div(int64_t a, int64_t b)
 {
-	return floor_div(a, b) + (floor_mod(a, b) != 0 ? 1 : 0);
+	return mirror_floor_div(a, b) + (mirror_floor_mod(a, b) != 0 ? 1 : 0);
 }
 
 /* Phase of t in the host's day, 0 at its busiest moment, in radians. */
 static double
 phase(int64_t t, const struct mirror_sample_host *h)
 {
-	int64_t x = floor_mod(floor_mod(t, DAY_MS) - h->peak_ms, DAY_MS);
+	int64_t x = mirror_floor_mod(mirror_floor_mod(t, DAY_MS) - h->peak_ms, DAY_MS);
 
 	return TWO_PI * (double)x / (double)DAY_MS;
 }
@@ -124,7 +108,7 @@ phase(int64_t t, const struct mirror_sample_host *h)
 static double
 smooth_noise(uint64_t id, int64_t k)
 {
-	int64_t knot = floor_div(k, KNOT);
+	int64_t knot = mirror_floor_div(k, KNOT);
 	double f = (double)(k - knot * KNOT) / KNOT;
 	double a = unit(hash(id ^ SALT_SMOOTH, knot));
 	double b = unit(hash(id ^ SALT_SMOOTH, knot + 1));
@@ -186,13 +170,13 @@ counter(struct gen *g, int64_t t, int64_t k, double ph)
 {
 	const struct mirror_sample_host *h = g->host;
 	int64_t p = h->restart_every_ms;
-	int64_t r = floor_mod(t, p), since = floor_mod(r - h->restart_at_ms, p);
-	int64_t epoch = floor_div(t, p) - (r < h->restart_at_ms ? 1 : 0);
+	int64_t r = mirror_floor_mod(t, p), since = mirror_floor_mod(r - h->restart_at_ms, p);
+	int64_t epoch = mirror_floor_div(t, p) - (r < h->restart_at_ms ? 1 : 0);
 	double rate = g->m->rate * h->load, a = g->m->amp;
 	double v, step_min = rate * (STEP / 1000.0) * (1 - a);
 
 	if (epoch != g->epoch) {
-		int64_t t0 = floor_mod(floor_mod(t, DAY_MS) - floor_mod(since, DAY_MS),
+		int64_t t0 = mirror_floor_mod(mirror_floor_mod(t, DAY_MS) - mirror_floor_mod(since, DAY_MS),
 		    DAY_MS);
 
 		g->epoch = epoch;
@@ -209,7 +193,7 @@ static bool
 in_hole(struct hole *c, uint64_t id, int64_t k, int64_t window, int64_t min,
 	int64_t spread)
 {
-	int64_t w = floor_div(k, window);
+	int64_t w = mirror_floor_div(k, window);
 
 	if (w != c->w) {
 		uint64_t h = hash(id, w);

@@ -188,29 +188,38 @@ first_precision(double v, bool fixed_tried)
 	return fixed_tried ? 16 : 15;
 }
 
+size_t
+mirror_json_double_text(double v, char out[MIRROR_DOUBLE_TEXT_MAX])
+{
+	int n;
+
+	if (!isfinite(v))
+		return (size_t)snprintf(out, MIRROR_DOUBLE_TEXT_MAX, "null");
+	/* Integral values below 2^53 are exact as integers: the fast path. */
+	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v)
+		return (size_t)snprintf(out, MIRROR_DOUBLE_TEXT_MAX, "%lld",
+		    (long long)(int64_t)v);
+	n = fixed_shortest(out, v);
+	if (n == 0)
+		n = shortest(out, MIRROR_DOUBLE_TEXT_MAX, v,
+		    first_precision(v, fixed_range(v)));
+	return (size_t)n;
+}
+
 void
 mirror_json_double(struct mirror_buf *b, double v)
 {
-	char tmp[32];
-	int n;
+	char tmp[MIRROR_DOUBLE_TEXT_MAX];
+	size_t n;
 
-	if (!isfinite(v)) {
-		mirror_buf_adds(b, "null");
-		return;
-	}
-	/* Integral values below 2^53 are exact as integers: the fast path. */
-	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
-		if (v == 0 && signbit(v))
-			v = 0;
+	if (isfinite(v) && fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
 		mirror_json_int(b, (int64_t)v);
 		mirror_buf_add(b, ".0", 2);
 		return;
 	}
-	n = fixed_shortest(tmp, v);
-	if (n == 0)
-		n = shortest(tmp, sizeof tmp, v, first_precision(v, fixed_range(v)));
-	mirror_buf_add(b, tmp, (size_t)n);
-	if (strpbrk(tmp, ".en") == NULL)
+	n = mirror_json_double_text(v, tmp);
+	mirror_buf_add(b, tmp, n);
+	if (isfinite(v) && strpbrk(tmp, ".en") == NULL)
 		mirror_buf_add(b, ".0", 2);
 }
 

@@ -212,7 +212,7 @@ mirror_sample_field_present(const struct mirror_sample_series *s,
 
 /*
  * DoubleValue and BooleanValue conditions compare with the text forms
- * above; mirror_condition_matches (query.c) knows that convention.
+ * above; mirror_sample_condition_matches (sample_match.c) knows that convention.
  */
 bool
 mirror_sample_series_matches(const struct mirror_sample_series *s,
@@ -228,7 +228,7 @@ mirror_sample_series_matches(const struct mirror_sample_series *s,
 			continue;
 		text = mirror_sample_field_text(s,
 		    mirror_sample_field_find(conds[i].key), buf, sizeof buf);
-		if (text == NULL || !mirror_condition_matches(&conds[i], text))
+		if (text == NULL || !mirror_sample_condition_matches(&conds[i], text))
 			return false;
 	}
 	return true;

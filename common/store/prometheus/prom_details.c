@@ -10,7 +10,7 @@
 
 #include <json.h>
 
-#include "json_in.h"
+#include "json/json_in.h"
 #include "prom.h"
 
 #define SECRET_MAX 8192
@@ -184,7 +184,7 @@ mirror_prom_target_read(const struct mirror_conf *conf, const struct mirror_quer
 
 	memset(t, 0, sizeof *t);
 	t->max_bytes = conf->store_max_bytes;
-	e = mirror_jin_string(d, "connectionDetails.url", MIRROR_PROM_URL_MAX - 1,
+	e = mirror_jin_string(d, "connectionDetails.url", MIRROR_STORE_URL_MAX - 1,
 	    true, &url, NULL, err);
 	if (e == MIRROR_OK)
 		e = read_timeout(conf, d, t, err);
@@ -194,7 +194,7 @@ mirror_prom_target_read(const struct mirror_conf *conf, const struct mirror_quer
 		e = read_tuning(d, t, err);
 	/* Last, so a malformed request is refused before any look at URLs. */
 	if (e == MIRROR_OK)
-		e = mirror_prom_allow(conf->store_allow, conf->nstore_allow, url,
+		e = mirror_store_allow(conf->store_allow, conf->nstore_allow, url,
 		    t->url, sizeof t->url, err);
 	return e;
 }

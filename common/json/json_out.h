@@ -7,6 +7,7 @@
 #define MIRROR_JSON_OUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -23,6 +24,17 @@ void mirror_json_int(struct mirror_buf *b, int64_t v);
  * cannot carry, are written as null: callers filter them first.
  */
 void mirror_json_double(struct mirror_buf *b, double v);
+
+/* Room for any double's text, NUL included. */
+#define MIRROR_DOUBLE_TEXT_MAX 32
+
+/*
+ * The shortest text that reads back as v (strtod), integral values
+ * without a fraction ("8080", "1.5", "1e+20"); "null" for NaN and
+ * infinities. Returns its length; out is NUL-terminated. Shared by the
+ * JSON writer and the stores that put numbers into query languages.
+ */
+size_t mirror_json_double_text(double v, char out[MIRROR_DOUBLE_TEXT_MAX]);
 
 void mirror_json_bool(struct mirror_buf *b, bool v);
 

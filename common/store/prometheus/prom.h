@@ -1,11 +1,9 @@
 /*
  * Internals of the Prometheus backend (backend_prometheus.c), one concern
  * per file so each can be tested without a store:
- *   prom_allow.c    the store allowlist (MIRROR_STORE_ALLOW)
  *   prom_details.c  connectionDetails of a Prometheus store
  *   prom_select.c   conditions -> PromQL selectors (MIRROR-API.md decision 7)
  *   prom_parse.c    JSON answers of the Prometheus HTTP API
- *   prom_group.c    FieldValuePattern grouping of label values
  *   prom_fetch.c    samples of one series, fetched in chunks
  * See docs/PROMETHEUS.md for the conventions as users see them.
  */
@@ -19,15 +17,13 @@
 #include "buf.h"
 #include "conf.h"
 #include "error.h"
-#include "http.h"
+#include "store/allow.h"
+#include "store/http.h"
 #include "lists.h"
 #include "query.h"
 #include "series.h"
 
 struct json_object;
-
-/* Longest store URL accepted in connectionDetails. */
-#define MIRROR_PROM_URL_MAX 2048
 
 /* The condition keys of the existing Prometheus mirror. */
 #define MIRROR_PROM_GAUGE "__gauge__"
@@ -42,21 +38,6 @@ struct json_object;
  * (prometheus/prometheus#1968). */
 #define MIRROR_PROM_MAX_STEPS 11000
 
-/* --- prom_allow.c ------------------------------------------------------ */
-
-/*
- * Checks url against the allowlist entries (URL prefixes) and writes the
- * URL as libcurl will use it, without a trailing '/', to norm. Both sides
- * are parsed by libcurl's URL parser, so the check sees exactly what a
- * request would connect to: same scheme, same host (case-insensitive),
- * same port (defaults made explicit), and the entry's path is the URL's
- * path or a parent of it at a '/' boundary. A URL with user info, a query
- * or a fragment is refused. Returns MIRROR_ERR_BAD_REQUEST with the reason
- * in err when refused (also for an empty allowlist).
- */
-enum mirror_err mirror_prom_allow(char *const *allow, size_t nallow, const char *url,
-				  char *norm, size_t norm_size, struct mirror_error *err);
-
 /* --- prom_details.c ---------------------------------------------------- */
 
 enum mirror_prom_counter {
@@ -68,7 +49,7 @@ enum mirror_prom_counter {
 /* A store as connectionDetails describe it. Strings are borrowed from
  * q->details and live as long as the query. */
 struct mirror_prom_target {
-	char url[MIRROR_PROM_URL_MAX];  /* allowlisted base URL, no trailing '/' */
+	char url[MIRROR_STORE_URL_MAX];  /* allowlisted base URL, no trailing '/' */
 	int64_t timeout_ms;             /* per store request */
 	struct mirror_http_auth auth;
 	bool sigv4;                     /* AWS SigV4: probe with api/v1/labels */
@@ -124,10 +105,6 @@ bool mirror_prom_label_name(const char *s);
 /* True when the key is one of __gauge__, __counter__, ~ and __name__. */
 bool mirror_prom_reserved(const char *key);
 
-/* Text of a DoubleValue as a label value: the shortest form that reads
- * back exactly, integers without ".0" ("8080", "1.5"). */
-void mirror_prom_format_double(double v, char *out, size_t size);
-
 /* --- prom_parse.c ------------------------------------------------------ */
 
 /*
@@ -174,20 +151,6 @@ enum mirror_err mirror_prom_matrix(struct json_object *data, int64_t lo, int64_t
 				   struct mirror_prom_seen *seen,
 				   struct mirror_series *out, struct mirror_error *err);
 
-/* --- prom_group.c ------------------------------------------------------ */
-
-/*
- * Turns the values (all starting with the same plen-byte prefix; any
- * order; the array is sorted in place) into the answer of a field-values
- * query: when there are more than group_min of them (and group_min > 0),
- * values sharing the prefix plus text up to the next '.' or '_' become
- * one FieldValuePattern "<shared>*"; then offset entries are skipped and
- * at most limit kept, out->partial telling whether entries were left.
- */
-enum mirror_err mirror_prom_group(char **values, size_t n, size_t plen,
-				  size_t group_min, int64_t offset, int64_t limit,
-				  struct mirror_value_list *out);
-
 /* --- prom_fetch.c ------------------------------------------------------ */
 
 /* What one backend call needs to talk to its store. */
@@ -205,7 +168,8 @@ void mirror_prom_job_start(struct mirror_prom_job *j);
 
 /*
  * Asks the store: GET <base><path>?<params>, or POST with params as the
- * form body when post (what SigV4 needs, PITFALLS.md §6). params may be
+ * form body when post: libcurl 7.88 signs a query string unsorted, which
+ * breaks SigV4 (curl/curl#9717), so signed calls send a form. params may be
  * empty. The request gets what is left of the job's time: a call of many
  * chunks still ends within the timeout (MIRROR_ERR_STORE_TIMEOUT). On success *root and *data as for mirror_prom_answer. *status
  * (may be NULL) receives the HTTP status, 0 when there was no answer.

@@ -12,7 +12,8 @@
 
 #include <json.h>
 
-#include "backend.h"
+#include "store/store.h"
+#include "store/group.h"
 #include "prom.h"
 
 /* Ceiling on a selector built from conditions. */
@@ -75,7 +76,7 @@ probe(const struct mirror_prom_job *j, const char *path, bool post,
  * Build info proves the URL leads to the Prometheus API, not merely to a
  * web server. Stores without it (404) and Amazon Managed Prometheus,
  * whose SigV4 gate only opens the query API, are asked for label names,
- * as the Python mirror did (PITFALLS.md §1).
+ * as the Python mirror (stackstate-lab/aws-prometheus-mirror) did.
  */
 static enum mirror_err
 prom_test_connection(const struct mirror_call *call)
@@ -304,7 +305,7 @@ prom_field_values(const struct mirror_call *call, struct mirror_value_list *out)
 	if (e == MIRROR_OK && !expr)
 		e = ask_values(&j, label, params.data ? params.data : "", &v);
 	if (e == MIRROR_OK && !expr)
-		e = mirror_prom_group(v.items, v.len, v.plen, t.group_min,
+		e = mirror_store_group(v.items, v.len, v.plen, t.group_min,
 		    q->offset, q->limit, out);
 	if (e == MIRROR_ERR_NOMEM)
 		mirror_error_set(call->err, e, "too many values, or out of memory");
@@ -332,8 +333,19 @@ prom_metric_points(const struct mirror_call *call, struct mirror_series *out)
 	return e;
 }
 
-const struct mirror_backend mirror_backend_prometheus = {
+/* Any connectionDetails with a url and no backend: what every user of the
+ * Python Prometheus mirror sends (docs/PROMETHEUS.md). */
+static bool
+prom_claims(struct json_object *details)
+{
+	return json_object_object_get_ex(details, "url", NULL);
+}
+
+const struct mirror_store mirror_store_prometheus = {
 	.name = "prometheus",
+	.global_init = mirror_http_global_init,
+	.global_cleanup = mirror_http_global_cleanup,
+	.claims = prom_claims,
 	.state_new = prom_state_new,
 	.state_free = prom_state_free,
 	.test_connection = prom_test_connection,

@@ -171,4 +171,15 @@ size_t mirror_sample_values_join(enum mirror_sample_col col,
 enum mirror_err mirror_sample_field_values(const struct mirror_query *q,
 					   struct mirror_value_list *out);
 
+/*
+ * True when the condition accepts the text value s: StringValue equal,
+ * InSetValue containing it; DoubleValue and BooleanValue compare against
+ * the text form the sample store uses ("1.5", "true"). sample_match.c.
+ */
+bool mirror_sample_condition_matches(const struct mirror_condition *c, const char *s);
+
+/* The sample store's row in the registry (backend_sample.c). */
+struct mirror_store;
+extern const struct mirror_store mirror_store_sample;
+
 #endif

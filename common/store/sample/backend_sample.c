@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
+#include "store/store.h"
 #include "sample.h"
 
 /* A bounded text being appended to; silently cut at its size. */
@@ -73,15 +73,6 @@ add_condition(struct text *t, const struct mirror_condition *c)
 	}
 }
 
-/* Caller's text goes to logs too: no control characters (as error.c does). */
-static void
-scrub(char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-}
-
 /* The selection as MetricNotFoundError.metric: "metric=cpu.user,host=web-9". */
 static void
 selection(const struct mirror_query *q, char *buf, size_t size)
@@ -96,7 +87,7 @@ selection(const struct mirror_query *q, char *buf, size_t size)
 	}
 	if (q->nconds == 0)
 		add(&t, "(no conditions)");
-	scrub(buf);
+	mirror_text_scrub(buf);
 }
 
 /* Number of series that satisfy the first n conditions of q. */
@@ -232,7 +223,7 @@ value_column(const struct mirror_query *q, struct mirror_error *err,
 		    "no field '%s' to read values from; NUMBER fields are "
 		    "value, cpu_cores and max_connections", name);
 		snprintf(err->metric, sizeof err->metric, "%s", name);
-		scrub(err->metric);
+		mirror_text_scrub(err->metric);
 		return err->code;
 	}
 	type = mirror_sample_field(*col)->type;
@@ -378,10 +369,8 @@ sample_test_connection(const struct mirror_call *call)
 	return MIRROR_OK;
 }
 
-const struct mirror_backend mirror_backend_sample = {
+const struct mirror_store mirror_store_sample = {
 	.name = "sample",
-	.state_new = NULL,
-	.state_free = NULL,
 	.test_connection = sample_test_connection,
 	.field_names = sample_field_names,
 	.field_values = sample_field_values,

@@ -1,0 +1,26 @@
+/*
+ * The four methods of the mirror API, one row each: the router, the
+ * parser, the answer writers and /metrics all read this table
+ * (MIRROR-API.md, "The four methods").
+ */
+#ifndef MIRROR_METHODS_H
+#define MIRROR_METHODS_H
+
+#include "query.h"
+
+struct mirror_method_row {
+	const char *path;           /* path tail; a prefix before it is allowed */
+	const char *request_type;   /* envelope "_type" */
+	const char *query_type;     /* query "_type", NULL when there is no query */
+	const char *response_type;  /* "_type" of the answer */
+	const char *label;          /* method="..." in /metrics */
+};
+
+/* The row of m; m == MIRROR_METHOD_MAX gives the row of other paths
+ * (only its label is set). */
+const struct mirror_method_row *mirror_method(enum mirror_method m);
+
+/* The method whose path tail ends path; MIRROR_METHOD_MAX if none. */
+enum mirror_method mirror_method_route(const char *path);
+
+#endif
