@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "http.h"
+#include "store/http.h"
 #include "mirror.h"
 
 static double
