@@ -337,7 +337,7 @@ static const struct handle_row bad_rows[] = {
 	ROW(C_OPEN, "POST", "/api/connection", NULL,
 	    REQ_CONN("{'nan_interpretation':'ZERO','url':'x'}"), 400, BAD,
 	    E400("no store URL is allowed: the mirror's MIRROR_STORE_ALLOW is "
-	    "empty; its operator must list the Prometheus URLs to allow"),
+	    "empty; its operator must list the store URLs to allow"),
 	    .backend = "prometheus"),
 	ROW(C_BACKEND, "POST", "/api/connection", NULL, CONN, 400, BAD,
 	    E400("connectionDetails.backend \\\"nope\\\" is not known; "
