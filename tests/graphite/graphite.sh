@@ -84,9 +84,11 @@ WHISPER_FALLOCATE_CREATE = False
 ENABLE_TAGS = True
 GRAPHITE_URL = http://127.0.0.1:$GRAPHITE_PORT
 CONF
-	# Tagged series that carbon creates: 10 s for 8 hours, then 1 minute.
-	printf '[tagged]\npattern = ;\nretentions = 10s:8h,1m:7d\n\n[default]\npattern = .*\nretentions = 1m:1d\n' \
-		>"$d/conf/storage-schemas.conf"
+	# Tagged series that carbon creates: 10 s for 8 hours, then 1 minute
+	# (tests/graphite/data.py); many small ones for value grouping.
+	printf '%s\n' '[groups]' 'pattern = ^grp\.' 'retentions = 1m:2h' '' \
+		'[tagged]' 'pattern = ;' 'retentions = 10s:8h,1m:7d' '' \
+		'[default]' 'pattern = .*' 'retentions = 1m:1d' >"$d/conf/storage-schemas.conf"
 	printf '[default]\npattern = .*\nxFilesFactor = 0\naggregationMethod = average\n' \
 		>"$d/conf/storage-aggregation.conf"
 }
