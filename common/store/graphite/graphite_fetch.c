@@ -77,14 +77,12 @@ outcome(const struct mirror_graphite_job *j, const struct mirror_graphite_render
  * API takes them; POST keeps long target lists out of the URL. */
 static enum mirror_err
 render(const struct mirror_graphite_job *j, struct mirror_buf *form, const char *what,
-       struct mirror_series *out)
+       int64_t from, int64_t until, struct mirror_series *out)
 {
 	struct mirror_graphite_render rd = {0};
 	struct mirror_http_resp resp;
-	int64_t from, until;
 	enum mirror_err e;
 
-	mirror_graphite_window(j->q->start_ms, j->q->end_ms, &from, &until);
 	mirror_http_form_add(form, "format", "json");
 	add_seconds(form, "from", from);
 	add_seconds(form, "until", until);
@@ -105,14 +103,17 @@ mirror_graphite_fetch(const struct mirror_graphite_job *j, struct mirror_series 
 {
 	enum mirror_graphite_kind kind;
 	struct mirror_buf form, what;
+	int64_t from, until;
 	enum mirror_err e;
 
 	mirror_buf_init(&form, PARAMS_MAX);
 	mirror_buf_init(&what, PARAMS_MAX);
+	mirror_graphite_window(j->q->start_ms, j->q->end_ms, &from, &until);
 	e = mirror_graphite_targets(j->q, &kind, &form, &what, j->err);
-	/* An empty range holds no point and proves nothing: nothing asked. */
-	if (e == MIRROR_OK && j->q->end_ms > j->q->start_ms)
-		e = render(j, &form, what.data != NULL ? what.data : "", out);
+	/* A range without a whole second holds no point and proves nothing,
+	 * and graphite-web refuses from == until: nothing is asked. */
+	if (e == MIRROR_OK && until > from)
+		e = render(j, &form, what.data != NULL ? what.data : "", from, until, out);
 	mirror_buf_free(&form);
 	mirror_buf_free(&what);
 	return e;
