@@ -31,7 +31,8 @@ SAN_DIR=$TOP/build-san
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps
+	graphite-carbon graphite-web python3-whisper gunicorn)
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -67,9 +68,20 @@ ensure_packages() {
 		sudo=(sudo)
 	fi
 	say "installing ${missing[*]}"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" </dev/null
+	# Packages that ship services (nginx, apache2, prometheus, carbon) must
+	# not start them: a policy-rc.d that forbids starts, for this install
+	# only, unless the machine has its own (invoke-rc.d(8)).
+	local policy=/usr/sbin/policy-rc.d ours=0 rc=0
+	if [ ! -e "$policy" ]; then
+		"${sudo[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
+		ours=1
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || rc=$?
+	[ "$rc" -ne 0 ] || "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get \
+		-o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+		"${missing[@]}" </dev/null || rc=$?
+	[ "$ours" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
+	return "$rc"
 }
 
 # --- building --------------------------------------------------------------
@@ -241,6 +253,7 @@ sanitizer_tests() {
 INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Graphite store against carbon-cache + graphite-web|tests/graphite/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
