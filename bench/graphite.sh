@@ -13,9 +13,9 @@
 # loopback (tests/graphite/graphite.sh); data: tests/graphite/data.py,
 # a series of 10 s points for 8 hours and 1-minute points for 7 days.
 # Cases:
-#   raw_1h        raw points of one hour (the 10 s archive: ~330 points)
+#   raw_1h        raw points of one hour (the 10 s archive: 332 points)
 #   mean_1d_1m    MEAN in 1-minute buckets over one day (the 1-minute
-#                 archive: ~1200 points, aggregated by the mirror)
+#                 archive: 1125 points, aggregated by the mirror)
 # Settings: BENCH_DURATION (s, 10), BENCH_RUNS (3), BENCH_CONNS ("1 4").
 # Results: Markdown on stdout and in bench/out/graphite-<time>.md, raw wrk
 # output beside it.
