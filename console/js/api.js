@@ -90,3 +90,20 @@ export function curlLine(url, body) {
 	return `curl -sS -H "X-MIRROR-API-KEY: $MIRROR_API_KEY" -H 'Content-Type: application/json' ` +
 		`-d ${shellQuote(JSON.stringify(body))} ${shellQuote(url)}`;
 }
+
+// JSON for people: two-space indents, but an array of plain values (a
+// point, a set) stays on one line, so 1440 points are 1440 lines.
+export function prettyJson(v, indent = "") {
+	const inner = `${indent}  `;
+	if (Array.isArray(v)) {
+		if (v.length === 0) return "[]";
+		if (v.every((x) => x === null || typeof x !== "object")) return `[${v.map((x) => JSON.stringify(x)).join(", ")}]`;
+		return `[\n${v.map((x) => inner + prettyJson(x, inner)).join(",\n")}\n${indent}]`;
+	}
+	if (v !== null && typeof v === "object") {
+		const keys = Object.keys(v);
+		if (keys.length === 0) return "{}";
+		return `{\n${keys.map((k) => `${inner}${JSON.stringify(k)}: ${prettyJson(v[k], inner)}`).join(",\n")}\n${indent}}`;
+	}
+	return JSON.stringify(v);
+}

@@ -2,7 +2,7 @@
 // 1. data source (key, connectionDetails, Test connection), 2. stream
 // (field names, values with FieldValuePattern drill-down, conditions,
 // metricField, window, aggregation), 3. the chart, 4. the last exchange.
-import { answered, baseFor, call, curlLine, problem } from "./api.js";
+import { answered, baseFor, call, curlLine, prettyJson, problem } from "./api.js";
 import { Chart } from "./chart.js";
 import { $, h, options, show } from "./dom.js";
 import { maskAnswer, maskRequest } from "./mask.js";
@@ -68,13 +68,20 @@ function checkDetails() {
 		out.textContent = "valid JSON object";
 		out.className = "check ok";
 		preset = presetFor(d);
-		$("preset").value = preset ? preset.id : "";
+		$("preset").value = preset ? preset.backend : "";
 	} catch (e) {
 		out.textContent = e.message;
 		out.className = "check bad";
 	}
 	sessionStorage.setItem(STORE.details, $("details").value);
 	showExample(preset);
+	forgetConnection();
+}
+
+// A connection result is about the key and details it was made with.
+function forgetConnection() {
+	$("conn-result").textContent = "";
+	$("conn-result").className = "";
 }
 
 // The store's example stream, when its preset row has one.
@@ -126,7 +133,7 @@ function checked(where, build) {
 // --- the exchange panel and errors ----------------------------------------------------
 
 function pretty(v) {
-	const s = JSON.stringify(v, null, 2);
+	const s = prettyJson(v);
 	return s.length > MAX_SHOWN_JSON ? `${s.slice(0, MAX_SHOWN_JSON)}\n… (${s.length} characters; Copy takes all)` : s;
 }
 
@@ -168,8 +175,8 @@ function copyText(which) {
 	const ex = state.lastExchange;
 	if (!ex) return "";
 	const shown = shownExchange(ex);
-	if (which === "ex-request") return JSON.stringify(shown.request, null, 2);
-	if (which === "ex-answer") return shown.answer === null ? ex.text : JSON.stringify(shown.answer, null, 2);
+	if (which === "ex-request") return prettyJson(shown.request);
+	if (which === "ex-answer") return shown.answer === null ? ex.text : prettyJson(shown.answer);
 	return curlLine(ex.url, shown.request);
 }
 
@@ -268,7 +275,7 @@ function renderFields() {
 		h("button", {
 			type: "button", class: "field", "data-field": f.fieldName,
 			"aria-pressed": state.field?.fieldName === f.fieldName ? "true" : "false",
-			onclick: () => openField(f, []),
+			onclick: act(() => openField(f, [])),
 		},
 		h("span", { class: "fname" }, f.fieldName),
 		h("span", { class: `badge t-${String(f.fieldType).toLowerCase()}` }, String(f.fieldType)),
@@ -309,12 +316,12 @@ async function openField(field, crumbs) {
 function renderCrumbs() {
 	const f = state.field;
 	const masked = hiddenKeys().has(f.fieldName);
-	const items = [h("li", {}, h("button", { type: "button", class: "crumb", onclick: () => openField(f, []) }, "all values"))];
+	const items = [h("li", {}, h("button", { type: "button", class: "crumb", onclick: act(() => openField(f, [])) }, "all values"))];
 	state.crumbs.forEach((c, i) => {
 		const last = i === state.crumbs.length - 1;
 		items.push(h("li", {}, last
 			? h("span", { class: "crumb here", "aria-current": "location" }, masked ? MASK : c)
-			: h("button", { type: "button", class: "crumb", onclick: () => openField(f, state.crumbs.slice(0, i + 1)) }, masked ? MASK : c)));
+			: h("button", { type: "button", class: "crumb", onclick: act(() => openField(f, state.crumbs.slice(0, i + 1))) }, masked ? MASK : c)));
 	});
 	$("crumbs").replaceChildren(...items);
 }
@@ -326,7 +333,7 @@ function valueItem(v, masked) {
 		return h("li", { class: "pattern" }, h("button", {
 			type: "button", class: "value", "data-pattern": "1",
 			"aria-label": masked ? "open a classified group" : `open group ${v.value}`,
-			onclick: () => openField(f, [...state.crumbs, String(v.value)]),
+			onclick: act(() => openField(f, [...state.crumbs, String(v.value)])),
 		}, text, h("span", { class: "more", "aria-hidden": "true" }, " ›")));
 	}
 	const type = TYPE_FOR_FIELD[f.fieldType] || "StringValue";
@@ -507,7 +514,7 @@ async function loadMore() {
 // --- start -------------------------------------------------------------------------------
 
 function fillChoices() {
-	options($("preset"), [["", "(edited)"], ...PRESETS.map((p) => [p.id, p.label])], "sample");
+	options($("preset"), [["", "(another store)"], ...PRESETS.map((p) => [p.backend, p.label])], "sample");
 	options($("window"), WINDOWS.map((w) => [w.id, w.label]), "1h");
 	options($("method"), [["", "raw points (no aggregation)"], ...METHODS.map((m) => [m, m])], "");
 	options($("bucket"), BUCKETS.map((b) => [b.id, b.label]), "1m");
@@ -524,8 +531,27 @@ function onMethod() {
 	show($("bucket-custom-label"), custom);
 }
 
+// Runs an action (which may call the mirror) with the page marked busy;
+// body[data-actions] counts the finished ones (tests/console waits on it).
+let actions = 0;
+function act(fn) {
+	return async () => {
+		document.body.setAttribute("aria-busy", "true");
+		try {
+			await fn();
+		} finally {
+			document.body.removeAttribute("aria-busy");
+			actions += 1;
+			document.body.dataset.actions = String(actions);
+		}
+	};
+}
+
 function bind() {
-	$("key").addEventListener("input", () => sessionStorage.setItem(STORE.key, apiKey()));
+	$("key").addEventListener("input", () => {
+		sessionStorage.setItem(STORE.key, apiKey());
+		forgetConnection();
+	});
 	$("key-show").addEventListener("click", () => {
 		const on = $("key").type === "password";
 		$("key").type = on ? "text" : "password";
@@ -533,21 +559,21 @@ function bind() {
 		$("key-show").textContent = on ? "Hide" : "Show";
 	});
 	$("preset").addEventListener("change", () => {
-		const p = PRESETS.find((x) => x.id === $("preset").value);
+		const p = PRESETS.find((x) => x.backend === $("preset").value);
 		if (p) $("details").value = JSON.stringify(p.details, null, 2);
 		checkDetails();
 	});
 	$("details").addEventListener("input", checkDetails);
-	$("test-conn").addEventListener("click", testConnection);
+	$("test-conn").addEventListener("click", act(testConnection));
 	$("window").addEventListener("change", () => show($("custom-window"), $("window").value === "custom"));
-	$("load-fields").addEventListener("click", loadFields);
+	$("load-fields").addEventListener("click", act(loadFields));
 	$("reveal").addEventListener("click", toggleReveal);
 	$("cond-add").addEventListener("click", addTypedCondition);
 	$("cond-value").addEventListener("keydown", (e) => { if (e.key === "Enter") addTypedCondition(); });
 	$("method").addEventListener("change", onMethod);
 	$("bucket").addEventListener("change", onMethod);
-	$("draw").addEventListener("click", draw);
-	$("load-more").addEventListener("click", loadMore);
+	$("draw").addEventListener("click", act(draw));
+	$("load-more").addEventListener("click", act(loadMore));
 	$("zoom-in").addEventListener("click", () => chart.zoom(0.5));
 	$("zoom-out").addEventListener("click", () => chart.zoom(2));
 	$("zoom-reset").addEventListener("click", () => chart.reset());

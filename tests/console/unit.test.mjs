@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { baseFor, curlLine, problem, shellQuote } from "../../console/js/api.js";
+import { baseFor, curlLine, prettyJson, problem, shellQuote } from "../../console/js/api.js";
 import { maskAnswer, maskRequest } from "../../console/js/mask.js";
 import {
 	BUCKETS, FIELD_LIMIT, MASK, METHODS, WINDOWS, addToSet, condition, conditionText,
@@ -194,9 +194,21 @@ test("the curl line quotes for the shell and leaves the key to it", () => {
 });
 
 test("presets: a table with one row per store", () => {
-	assert.deepEqual(PRESETS.map((p) => p.id).slice(0, 2), ["sample", "prometheus"]);
-	assert.equal(new Set(PRESETS.map((p) => p.id)).size, PRESETS.length);
+	assert.deepEqual(PRESETS.map((p) => p.backend).slice(0, 2), ["sample", "prometheus"]);
+	assert.equal(new Set(PRESETS.map((p) => p.backend)).size, PRESETS.length);
 	for (const p of PRESETS) assert.equal(typeof p.details, "object");
-	assert.equal(presetFor({}).id, "sample");
+	for (const p of PRESETS) assert.equal(presetFor(p.details), p);
+	assert.equal(presetFor({}).backend, "sample");
+	assert.equal(presetFor({ backend: "sample", nan_interpretation: "ZERO" }).backend, "sample");
+	assert.equal(presetFor({ backend: "prometheus", url: "http://elsewhere:9090" }).backend, "prometheus");
 	assert.equal(presetFor({ backend: "x" }), null);
+});
+
+test("JSON for people: points on one line each, and it parses back", () => {
+	const v = { telemetry: { points: [[1.5, 10], [2, 20]], isPartial: false, dataFormat: ["value", "timestamp"] }, e: {}, a: [], s: "x\"y" };
+	assert.equal(prettyJson(v), [
+		"{", '  "telemetry": {', '    "points": [', "      [1.5, 10],", "      [2, 20]", "    ],",
+		'    "isPartial": false,', '    "dataFormat": ["value", "timestamp"]', "  },", '  "e": {},', '  "a": [],', '  "s": "x\\"y"', "}",
+	].join("\n"));
+	assert.deepEqual(JSON.parse(prettyJson(v)), v);
 });
