@@ -181,6 +181,8 @@ stack_render_routes() {
 		stack_check_word "prefix" "$p" '^(/[A-Za-z0-9._~-]+)+$' || return 1
 		body+=$'\n'"    \"$p\"  1;"
 	done
+	STACK_CONSOLE=${STACK_CONSOLE:-on}
+	STACK_CONSOLE_DIR=${STACK_CONSOLE_DIR:-$STACK_SRC/console}
 	case $STACK_CONSOLE in on | off) ;; *) stack_die "the console is on or off, not \"$STACK_CONSOLE\"" || return 1 ;; esac
 	stack_check_word "console directory" "$STACK_CONSOLE_DIR" '^/[A-Za-z0-9._/+-]*$' || return 1
 	stack_set_block "$file" map "\$mirror_prefix_ok" "$body" &&
@@ -319,8 +321,6 @@ stack_start() {
 	STACK_PREFIXES=${STACK_PREFIXES-/stackstate}
 	STACK_WORKERS=${STACK_WORKERS:-auto}
 	STACK_ALLOW=${STACK_ALLOW:-}
-	STACK_CONSOLE=${STACK_CONSOLE:-on}
-	STACK_CONSOLE_DIR=${STACK_CONSOLE_DIR:-$STACK_SRC/console}
 	mkdir -p "$STACK_DIR"
 	STACK_DIR=$(cd "$STACK_DIR" && pwd)
 	stack_check_word "run directory" "$STACK_DIR" '^[A-Za-z0-9._/+-]+$' || return 1

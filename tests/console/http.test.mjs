@@ -80,11 +80,17 @@ for (const [path, to] of [["/console", "/console/"], ["/stackstate/console", "/s
 const UNKNOWN = ["/other/console/", "/stackstate/x/console/", "/console/nope.js", "/console/lib/dygraph.js",
 	"/console/js/", "/consoles/"];
 for (const path of UNKNOWN) {
-	test(`GET ${path} (with a key): JSON 404`, async () => {
+	test(`GET ${path}: an unknown path (401 without a key, JSON 404 with one)`, async () => {
 		const r = await get(E.CONSOLE_URL, path, { headers: { "X-MIRROR-API-KEY": KEY } });
 		assert.equal(r.status, 404);
 		assert.equal(r.body.toString(), ERR_404);
 		assert.equal(r.headers["content-type"], "application/json");
+		if (!path.startsWith("/console/")) {
+			assert.equal(r.headers["content-security-policy"], undefined);
+			const bare = await get(E.CONSOLE_URL, path);
+			assert.equal(bare.status, 401);
+			assert.equal(bare.body.toString(), ERR_401);
+		}
 	});
 }
 
