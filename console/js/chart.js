@@ -39,7 +39,7 @@ export class Chart {
 			this.graph.destroy();
 			this.graph = null;
 		}
-		if (points.length === 0) return false;
+		if (points.length === 0 || !D) return false;
 		dropLegendPlugin(D);
 		const rows = aggregated ? bucketRows(points) : rawRows(points);
 		this.graph = new D(this.div, rows, {

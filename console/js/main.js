@@ -380,6 +380,7 @@ function toggleReveal() {
 	renderValues();
 	renderChips();
 	renderExchange();
+	if (state.stream) $("chart-title").textContent = chartTitle(state.stream.body);
 }
 
 // --- conditions ------------------------------------------------------------------------
@@ -451,6 +452,7 @@ function takeTelemetry(ex, body, before) {
 	if (!t || !Array.isArray(t.points)) {
 		if (!state.stream) {
 			chart.show([], false, "");
+			$("chart-title").textContent = "";
 			setStatus("No chart: the mirror answered with an error.");
 			show($("partial"), false);
 		}
@@ -469,6 +471,13 @@ function takeTelemetry(ex, body, before) {
 	return true;
 }
 
+// What is drawn: the series and its conditions (classified ones masked).
+function chartTitle(body) {
+	const hidden = hiddenKeys();
+	const conds = body.query.conditions.map((c) => conditionText(c, hidden.has(c.key)));
+	return `${streamLabel(body)}${conds.length ? ` where ${conds.join(", ")}` : " (no conditions)"}`;
+}
+
 function setStatus(text) {
 	$("chart-status").textContent = text;
 }
@@ -476,6 +485,7 @@ function setStatus(text) {
 function renderStream() {
 	const s = state.stream;
 	const drawn = chart.show(s.points, s.aggregated, s.label);
+	$("chart-title").textContent = chartTitle(s.body);
 	for (const id of ["zoom-in", "zoom-out", "zoom-reset"]) $(id).disabled = !drawn;
 	const q = s.body.query;
 	const span = `${new Date(q.startTime).toISOString()} – ${new Date(q.endTime).toISOString()}`;

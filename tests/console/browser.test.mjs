@@ -305,6 +305,8 @@ test("sample store, raw: the chart holds exactly the points the mirror returned"
 	assert.deepEqual(nonNull(rows), pts.map(([v, t]) => [t, v]));
 	assert.equal(await chartOption("stepPlot"), false);
 	assert.match(await text("#chart-status"), new RegExp(`^RawMetricTelemetry: ${pts.length} points, .*isPartial: false$`));
+	assert.equal(await text("#chart-title"),
+		`value where metric = cpu.user, host = web-1, cpu_cores = ${q.conditions[2].value.value}, canary = false, region ∈ {eu-west-1, us-east-1}`);
 	assert.equal(await visible("#partial"), false);
 });
 

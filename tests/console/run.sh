@@ -20,9 +20,10 @@
 # spawn-fcgi, curl, openssl, python3 (mirror.sh's package lists).
 # Usage: tests/console/run.sh [node --test-name-pattern REGEX]
 # MIRROR_E2E_BIN_DIR: tree holding the built fcgi/ (default: this one).
-# MIRROR_CONSOLE_KEEP=1 keeps the work directory.
-# Cleanups are registered as text and run at exit (deploy_on_exit):
-# shellcheck disable=SC2016
+# MIRROR_DEPLOY_KEEP=1 keeps the work directory.
+# Cleanups are registered as text and run at exit (deploy_on_exit); the
+# STACK_* variables are nginx/stack.sh's inputs, URL_* set by printf -v:
+# shellcheck disable=SC2016,SC2034,SC2154
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
