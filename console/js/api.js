@@ -18,6 +18,8 @@ export const ANSWER_TYPES = {
 	metric: "MetricsResponse",
 };
 
+export const CALL_TIMEOUT_MS = 75000;
+
 // The mirror's base URL for a page at `pathname` (…/console/…): the
 // origin plus whatever prefix precedes /console/.
 export function baseFor(origin, pathname) {
@@ -40,6 +42,8 @@ export async function call(base, method, key, body) {
 			cache: "no-store",
 			credentials: "same-origin",
 			redirect: "error",
+			// longer than the web server waits for the mirror (60 s)
+			signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
 		});
 		ex.status = r.status;
 		ex.echoedKey = r.headers.get("X-MIRROR-API-KEY");

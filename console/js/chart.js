@@ -19,13 +19,19 @@ function timeText(ms) {
 	return `${new Date(ms).toISOString().replace(".000Z", "Z")} (${ms})`;
 }
 
+// Keys that move the highlighted point, and by how many points.
+const STEPS = { ArrowLeft: -1, ArrowRight: 1, PageUp: -10, PageDown: 10, Home: -Infinity, End: Infinity };
+
 export class Chart {
 	constructor(div, readout) {
 		this.div = div;
 		this.readout = readout;
 		this.graph = null;
 		this.points = [];
+		this.rows = [];
+		this.cursor = -1;
 		this.aggregated = false;
+		div.addEventListener("keydown", (e) => this.key(e));
 	}
 
 	// Draws `points` ([value, t] or [value, start, end]); `label` names
@@ -42,6 +48,8 @@ export class Chart {
 		if (points.length === 0 || !D) return false;
 		dropLegendPlugin(D);
 		const rows = aggregated ? bucketRows(points) : rawRows(points);
+		this.rows = rows;
+		this.cursor = -1;
 		this.graph = new D(this.div, rows, {
 			labels: ["time", label],
 			stepPlot: aggregated,
@@ -69,6 +77,22 @@ export class Chart {
 		this.readout.textContent = this.aggregated
 			? `[${timeText(p[1])}, ${timeText(p[2])}): ${p[0]}`
 			: `${timeText(p[1])}: ${p[0]}`;
+	}
+
+	// The keyboard's hover: arrows, Page Up/Down, Home and End move the
+	// highlight from point to point (gaps skipped) and fill the readout.
+	key(e) {
+		const step = STEPS[e.key];
+		if (!this.graph || step === undefined) return;
+		e.preventDefault();
+		const real = [];
+		this.rows.forEach((r, i) => { if (r[1] !== null) real.push(i); });
+		let at = real.indexOf(this.cursor);
+		if (at < 0) at = step > 0 ? -1 : real.length;
+		at = Math.max(0, Math.min(real.length - 1, Number.isFinite(step) ? at + step : step > 0 ? real.length - 1 : 0));
+		this.cursor = real[at];
+		this.graph.setSelection(this.cursor);
+		this.hover(this.rows[this.cursor][0].getTime());
 	}
 
 	// Zoom by `factor` around the middle of what is shown (< 1 zooms in).

@@ -263,7 +263,7 @@ async function loadFields() {
 	}
 	clearError();
 	state.fields = ex.json.fields.filter((f) => f && typeof f.fieldName === "string");
-	$("fields-note").textContent = `${state.fields.length} fields` + (ex.json.isPartial ? " (isPartial: the list was cut short)" : "");
+	$("fields-note").textContent = `${state.fields.length} field${state.fields.length === 1 ? "" : "s"}` + (ex.json.isPartial ? " (isPartial: the list was cut short)" : "");
 	$("fields-note").className = "check";
 	renderFields();
 	renderMetricFields();
@@ -364,7 +364,7 @@ function renderValues() {
 	reveal.textContent = state.revealed.has(f.fieldName) ? "Hide classified values" : "Reveal classified values";
 	const shown = state.values.slice(0, MAX_SHOWN_VALUES);
 	$("values").replaceChildren(...shown.map((v) => valueItem(v, masked)));
-	let note = `${state.values.length} values`;
+	let note = `${state.values.length} value${state.values.length === 1 ? "" : "s"}`;
 	if (state.values.length > shown.length) note += `, the first ${shown.length} shown`;
 	if (state.valuesPartial) note += " (isPartial: the list was cut short)";
 	if (masked) note += "; classified: masked until revealed";
@@ -452,6 +452,7 @@ function takeTelemetry(ex, body, before) {
 	if (!t || !Array.isArray(t.points)) {
 		if (!state.stream) {
 			chart.show([], false, "");
+			showChart(false);
 			$("chart-title").textContent = "";
 			setStatus("No chart: the mirror answered with an error.");
 			show($("partial"), false);
@@ -478,15 +479,24 @@ function chartTitle(body) {
 	return `${streamLabel(body)}${conds.length ? ` where ${conds.join(", ")}` : " (no conditions)"}`;
 }
 
+// The chart and its zoom buttons, only while there is a chart.
+function showChart(on) {
+	show($("chart"), on);
+	show($("zoom"), on);
+	for (const id of ["zoom-in", "zoom-out", "zoom-reset"]) $(id).disabled = !on;
+}
+
 function setStatus(text) {
 	$("chart-status").textContent = text;
 }
 
 function renderStream() {
 	const s = state.stream;
+	// dygraphs measures its div: show it before drawing
+	showChart(s.points.length > 0);
 	const drawn = chart.show(s.points, s.aggregated, s.label);
+	if (!drawn) showChart(false);
 	$("chart-title").textContent = chartTitle(s.body);
-	for (const id of ["zoom-in", "zoom-out", "zoom-reset"]) $(id).disabled = !drawn;
 	const q = s.body.query;
 	const span = `${new Date(q.startTime).toISOString()} – ${new Date(q.endTime).toISOString()}`;
 	let text = `${s.type}: ${s.points.length} ${s.aggregated ? "buckets" : "points"}, ${span} (UTC)`;
@@ -543,13 +553,19 @@ function onMethod() {
 
 // Runs an action (which may call the mirror) with the page marked busy;
 // body[data-actions] counts the finished ones (tests/console waits on it).
+// One at a time: a second click while a call is out is ignored, so that
+// answers cannot arrive out of order.
 let actions = 0;
+let busy = false;
 function act(fn) {
 	return async () => {
+		if (busy) return;
+		busy = true;
 		document.body.setAttribute("aria-busy", "true");
 		try {
 			await fn();
 		} finally {
+			busy = false;
 			document.body.removeAttribute("aria-busy");
 			actions += 1;
 			document.body.dataset.actions = String(actions);

@@ -548,6 +548,17 @@ test("keyboard only: fields, values, a condition, the chart", async () => {
 	// every control can be reached with Tab, and shows where the focus is
 	const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
 	assert.notEqual(outline, "none");
+	// the chart: End, then Left, give the last two buckets in the readout
+	const pts = await page.evaluate(() => window.mirrorConsole.stream.points);
+	await page.focus("#chart");
+	await page.keyboard.press("End");
+	const at = (p) => `[${new Date(p[1]).toISOString().replace(".000Z", "Z")} (${p[1]}), ` +
+		`${new Date(p[2]).toISOString().replace(".000Z", "Z")} (${p[2]})): ${p[0]}`;
+	assert.equal(await text("#readout"), at(pts.at(-1)));
+	await page.keyboard.press("ArrowLeft");
+	assert.equal(await text("#readout"), at(pts.at(-2)));
+	await page.keyboard.press("Home");
+	assert.equal(await text("#readout"), at(pts[0]));
 });
 
 test("readable at 1280x800 and at phone width, nothing wider than the screen", async () => {
