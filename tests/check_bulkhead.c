@@ -1,0 +1,4 @@
+#include "config.h"
+#include <check.h>
+#include "suites.h"
+Suite *bulkhead_suite(void) { return suite_create("bulkhead"); }
