@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bulkhead.h"
 
@@ -74,7 +75,7 @@ mirror_bulkhead_origin(const char *url, char *out, size_t size)
 		return;
 	out[0] = '\0';
 	slen = sep != NULL ? (size_t)(sep - url) : 0;
-	https = slen == 5 && strncmp(url, "https", 5) == 0;
+	https = slen == 5 && strncasecmp(url, "https", 5) == 0;
 	host = sep != NULL ? sep + 3 : url;
 	end = host + strcspn(host, "/?#");
 	/* Allowlisted URLs carry no user info; skip it all the same. */

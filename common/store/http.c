@@ -193,14 +193,21 @@ origin_len(const char *url)
 	return n > 200 ? 200 : (int)n;
 }
 
-/* A timeout before any connection was made: the connect timeout fired
- * (libcurl sets the connect time of a reused connection too). */
+/*
+ * A timeout that fired in the connect phase: before the whole timeout,
+ * with no connection made. (libcurl also reports a zero connect time for
+ * a reused connection, hence the clock.)
+ */
 static bool
-never_connected(CURL *c)
+connect_timed_out(CURL *c, const struct mirror_http_req *r)
 {
-	curl_off_t t = -1;
+	curl_off_t connect_us = -1, total_us = -1;
 
-	return curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK && t == 0;
+	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
+	return connect_us == 0 && total_us >= 0 &&
+	    total_us < (curl_off_t)r->timeout_ms * 1000 &&
+	    mirror_bulkhead_connect_ms(r->timeout_ms) < r->timeout_ms;
 }
 
 static enum mirror_err
@@ -212,7 +219,7 @@ map_error(CURLcode rc, const struct mirror_http *h,
 
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		if (never_connected(h->curl))
+		if (connect_timed_out(h->curl, r))
 			return mirror_error_set(err, MIRROR_ERR_STORE_CONNECT_TIMEOUT,
 			    "no connection to %.*s within %lld ms", n, r->url,
 			    (long long)mirror_bulkhead_connect_ms(r->timeout_ms));
