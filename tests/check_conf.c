@@ -103,7 +103,7 @@ static const struct default_row default_rows[] = {
 	{"MIRROR_STORE_TEST_TIMEOUT_MS", 5000},
 	/* Unset: half the threads (check_bulkhead.c). */
 	{"MIRROR_STORE_MAX_INFLIGHT", 0},
-	{"MIRROR_THREADS", 4},
+	{"MIRROR_THREADS", 8},
 };
 
 START_TEST(test_conf_default)
@@ -223,7 +223,7 @@ static const struct load_row good_rows[] = {
 	    "50000"), MIRROR_OK, NULL, "MIRROR_STORE_TIMEOUT_MS", 50000},
 	/* An empty variable is an unset one. */
 	GOOD("MIRROR_MAX_BODY_BYTES", "", 1048576),
-	GOOD("MIRROR_THREADS", "", 4),
+	GOOD("MIRROR_THREADS", "", 8),
 	/* Leading zeros are still decimal (not octal). */
 	GOOD("MIRROR_THREADS", "010", 10),
 };

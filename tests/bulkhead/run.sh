@@ -11,10 +11,14 @@
 #      store timeouts, so the suite takes well under two minutes.
 #   4. test_bulkhead.py: 2 x threads slow requests against each hostile
 #      store beside a steady stream of sample-store, Prometheus and
-#      /healthz requests; then everything stops by PID.
+#      /healthz requests; a burst on the healthy store.
+#   5. A second responder joins the upstream: slow requests to the
+#      hanging store must not make nginx take the responders out
+#      (Pool); then everything stops by PID.
 #
 # Usage: tests/bulkhead/run.sh [test names, e.g. Starve.test_store_drops_packets]
 # MIRROR_E2E_BIN_DIR: tree holding the built fcgi/ (default: this one).
+# MIRROR_BH_THREADS: the responder's threads (default 4; the cap is half).
 # MIRROR_BH_KEEP=1 keeps the run directory. BH_FIGURES_ONLY=1 prints the
 # figures without asserting (to measure a build without the bulkhead).
 set -euo pipefail
@@ -41,10 +45,12 @@ done
 WORK=$(mktemp -d /tmp/mirror-bulkhead.XXXXXX)
 PROM_PID=""
 HOSTILE_PID=""
+R2_PID=""
 FAILED=0
 
 cleanup() {
 	local rc=$?
+	stack_kill "$R2_PID" TERM 35
 	stack_stop
 	stack_kill "$PROM_PID" TERM 30
 	stack_kill "$HOSTILE_PID" TERM 5
@@ -118,7 +124,7 @@ wait_for "the hostile stores" "$HOSTILE_PID" "$WORK/hostile.log" \
 
 # The responder reads these from its environment (stack.sh passes it on).
 export MIRROR_STORE_ALLOW="http://127.0.0.1:$PROM_PORT,http://127.0.0.1:$HANG_PORT,http://127.0.0.1:$DROP_PORT"
-export MIRROR_THREADS=4
+export MIRROR_THREADS=${MIRROR_BH_THREADS:-4}
 export MIRROR_STORE_TIMEOUT_MS=3000 MIRROR_STORE_TIMEOUT_MAX_MS=3000
 export MIRROR_STORE_CONNECT_TIMEOUT_MS=1000 MIRROR_STORE_TEST_TIMEOUT_MS=1500
 unset MIRROR_STORE_MAX_INFLIGHT
@@ -138,16 +144,48 @@ echo "bulkhead tests: Prometheus $BH_PROM_URL, hanging $BH_HANG_URL, dropping $B
 cd "$HERE"
 "$PY" test_bulkhead.py "$@" || FAILED=1
 
+# Two responders behind the shipped upstream settings: a busy store's 503
+# must not take them out of the upstream (mirror-fastcgi.conf).
+if [ $# -eq 0 ]; then
+	R2_SOCK=$WORK/stack/r2.sock
+	spawn-fcgi -n -s "$R2_SOCK" -M 0600 "${STACK_SPAWN_USER[@]}" -- "$BIN_DIR/fcgi/mirror-fcgi" \
+		>>"$WORK/stack/r2.log" 2>&1 &
+	R2_PID=$!
+	ROUTES=$WORK/stack/nginx/conf/mirror/mirror-routes.conf
+	sed -i "s|^    server unix:$STACK_SOCK;|&\n    server unix:$R2_SOCK;|" "$ROUTES"
+	grep -q "server unix:$R2_SOCK;" "$ROUTES" || {
+		echo "bulkhead tests: cannot add the second responder to $ROUTES" >&2
+		exit 1
+	}
+	kill -HUP "$STACK_NGINX_PID"
+	# Reloaded once the second responder has served a request.
+	healthz() {
+		curl -s -o /dev/null --cacert "$STACK_CA" --max-time 2 "$STACK_URL/healthz" || true
+		grep -q ' /healthz 200 ' "$WORK/stack/r2.log"
+	}
+	wait_for "the second responder" "$R2_PID" "$WORK/stack/r2.log" healthz
+	printf '\nbulkhead tests: two responders in the upstream\n'
+	BH_POOL=1 "$PY" test_bulkhead.py Pool || FAILED=1
+	stack_kill "$R2_PID" TERM 35
+	[ "$STACK_KILL_STATUS" -eq 0 ] || {
+		echo "bulkhead tests: FAIL the second responder exited with status $STACK_KILL_STATUS" >&2
+		FAILED=1
+	}
+fi
+
 stack_stop
 if [ "$STACK_FCGI_STATUS" -ne 0 ]; then
 	echo "bulkhead tests: FAIL the responder exited with status $STACK_FCGI_STATUS" >&2
 	FAILED=1
 fi
-if grep -Eq 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$WORK/stack/responder.log"; then
-	echo "bulkhead tests: FAIL sanitizer report in the responder's log:" >&2
-	grep -E -A20 'ERROR: |runtime error:' "$WORK/stack/responder.log" | head -60 >&2
-	FAILED=1
-fi
+for log in "$WORK/stack/responder.log" "$WORK/stack/r2.log"; do
+	[ -f "$log" ] || continue
+	if grep -Eq 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$log"; then
+		echo "bulkhead tests: FAIL sanitizer report in $log:" >&2
+		grep -E -A20 'ERROR: |runtime error:' "$log" | head -60 >&2
+		FAILED=1
+	fi
+done
 if [ "$FAILED" -ne 0 ]; then
 	echo "bulkhead tests: FAILED" >&2
 	exit 1

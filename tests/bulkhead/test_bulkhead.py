@@ -46,6 +46,7 @@ BASE = int(ENV.get("BH_BASE", "1704067200"))   # first sample, epoch s
 SAMPLES = int(ENV.get("BH_SAMPLES", "360"))    # one every 10 s, value i
 PHASE_S = float(ENV.get("BH_PHASE_S", "7"))
 FIGURES_ONLY = ENV.get("BH_FIGURES_ONLY") == "1"
+POOL = ENV.get("BH_POOL") == "1"
 
 FAST_BOUND_S = 1.0
 
@@ -287,6 +288,7 @@ def hold(url):
 
 
 @unittest.skipIf(FIGURES_ONLY, "figures only")
+@unittest.skipIf(POOL, "one responder")
 class Quiet(unittest.TestCase):
     def test_busy_connection_test(self):
         """A connection test to a hanging store is bounded by
@@ -321,6 +323,50 @@ class Quiet(unittest.TestCase):
         c.close()
 
 
+@unittest.skipIf(POOL, "one responder")
+class Burst(unittest.TestCase):
+    """The price of refusing at once: a burst of simultaneous requests to a
+    healthy store beyond its cap is partly refused (503, Retry-After),
+    never queued. Every answer is a 200 with the exact points or the exact
+    busy body; the counts are printed for docs/RELIABILITY.md."""
+
+    def test_burst_on_healthy_store(self):
+        n = 3 * THREADS
+        barrier = threading.Barrier(n)
+        out = []
+        lock = threading.Lock()
+
+        def one():
+            c = Client()
+            c.ask(path="/healthz")          # connected before the burst
+            barrier.wait()
+            a = c.ask(PROM_REQ)
+            with lock:
+                out.append(a)
+            c.close()
+
+        threads = [threading.Thread(target=one) for _ in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        ok = sum(1 for a in out if fast_ok("prometheus", a[0], a[2]))
+        busy = sum(1 for a in out if a[0] == 503)
+        print("\nfigures burst of %d simultaneous requests to a healthy store: "
+              "%d answered 200, %d refused 503" % (n, ok, busy), file=sys.stderr)
+        if FIGURES_ONLY:
+            return
+        for status, headers, text, secs in out:
+            if status == 503:
+                self.assertEqual(text, busy_body(PROM))
+                self.assertEqual(headers.get("Retry-After"), "1")
+            else:
+                self.assertTrue(fast_ok("prometheus", status, text), (status, text[:300]))
+        self.assertEqual(ok + busy, n)
+        self.assertGreaterEqual(ok, CAP)
+
+
+@unittest.skipIf(POOL, "one responder")
 class Starve(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -376,6 +422,37 @@ class Starve(unittest.TestCase):
 
     def test_store_drops_packets(self):
         self.scenario(DROP, "store drops packets", drop_504(), "connect_timeout")
+
+
+@unittest.skipUnless(POOL, "two responders (run.sh adds the second)")
+class Pool(unittest.TestCase):
+    """Two responders in the upstream (mirror-fastcgi.conf's retry rules):
+    both refuse slow requests to the hanging store with 503, and nginx
+    must not count that as their failure, or every request would get
+    nginx's 502 until fail_timeout ends."""
+
+    @classmethod
+    def setUpClass(cls):
+        Expect.load()
+
+    def test_busy_store_keeps_responders_in(self):
+        global THREADS
+        threads, THREADS = THREADS, 2 * THREADS   # two responders' worth
+        try:
+            run = Run(HANG).go()
+        finally:
+            THREADS = threads
+        run.figures("two responders, store accepts, never answers")
+        if FIGURES_ONLY:
+            return
+        for kind, status, text, secs in run.fast:
+            self.assertTrue(fast_ok(kind, status, text), (kind, status, text[:300]))
+            self.assertLess(secs, FAST_BOUND_S, (kind, secs))
+        for status, headers, text, secs in run.slow:
+            if status == 503:
+                self.assertEqual(text, busy_body(HANG))
+            else:
+                self.assertEqual((status, text), (504, hang_504()))
 
 
 if __name__ == "__main__":
