@@ -18,7 +18,9 @@
 #
 # Usage: tests/bulkhead/run.sh [test names, e.g. Starve.test_store_drops_packets]
 # MIRROR_E2E_BIN_DIR: tree holding the built fcgi/ (default: this one).
-# MIRROR_BH_THREADS: the responder's threads (default 4; the cap is half).
+# MIRROR_BH_THREADS: the responder's threads (default 4; the cap is half);
+# MIRROR_BH_TIMEOUT_MS, MIRROR_BH_CONNECT_MS: its store timeouts (3000,
+# 1000); BH_PHASE_S: seconds of slow traffic per scenario (7).
 # MIRROR_BH_KEEP=1 keeps the run directory. BH_FIGURES_ONLY=1 prints the
 # figures without asserting (to measure a build without the bulkhead).
 set -euo pipefail
@@ -125,9 +127,12 @@ wait_for "the hostile stores" "$HOSTILE_PID" "$WORK/hostile.log" \
 # The responder reads these from its environment (stack.sh passes it on).
 export MIRROR_STORE_ALLOW="http://127.0.0.1:$PROM_PORT,http://127.0.0.1:$HANG_PORT,http://127.0.0.1:$DROP_PORT"
 export MIRROR_THREADS=${MIRROR_BH_THREADS:-4}
-export MIRROR_STORE_TIMEOUT_MS=3000 MIRROR_STORE_TIMEOUT_MAX_MS=3000
-export MIRROR_STORE_CONNECT_TIMEOUT_MS=1000 MIRROR_STORE_TEST_TIMEOUT_MS=1500
+export MIRROR_STORE_TIMEOUT_MS=${MIRROR_BH_TIMEOUT_MS:-3000}
+export MIRROR_STORE_TIMEOUT_MAX_MS=$MIRROR_STORE_TIMEOUT_MS
+export MIRROR_STORE_CONNECT_TIMEOUT_MS=${MIRROR_BH_CONNECT_MS:-1000} MIRROR_STORE_TEST_TIMEOUT_MS=1500
 unset MIRROR_STORE_MAX_INFLIGHT
+# stack_start reads these (nginx/stack.sh):
+# shellcheck disable=SC2034
 STACK_DIR=$WORK/stack STACK_PORT=$MIRROR_PORT STACK_BIN_DIR=$BIN_DIR \
 	STACK_KEYS=api_key STACK_KEY_CHECK=on STACK_PREFIXES=/stackstate \
 	STACK_WORKERS=2 STACK_ALLOW="" STACK_CLIENT_CA=""
