@@ -194,20 +194,21 @@ origin_len(const char *url)
 }
 
 /*
- * A timeout that fired in the connect phase: before the whole timeout,
- * with no connection made. (libcurl also reports a zero connect time for
- * a reused connection, hence the clock.)
+ * A timeout that fired in the connect phase: no connection made, and
+ * nearer the connect timeout than the whole one. (libcurl reports a zero
+ * connect time for a reused connection too, hence the clock; halfway,
+ * because its times of a fired timeout are a little off either way.)
  */
 static bool
 connect_timed_out(CURL *c, const struct mirror_http_req *r)
 {
+	int64_t connect_ms = mirror_bulkhead_connect_ms(r->timeout_ms);
 	curl_off_t connect_us = -1, total_us = -1;
 
 	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
 	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
-	return connect_us == 0 && total_us >= 0 &&
-	    total_us < (curl_off_t)r->timeout_ms * 1000 &&
-	    mirror_bulkhead_connect_ms(r->timeout_ms) < r->timeout_ms;
+	return connect_us == 0 && connect_ms < r->timeout_ms && total_us >= 0 &&
+	    total_us < (curl_off_t)(connect_ms + r->timeout_ms) * 500;
 }
 
 static enum mirror_err
