@@ -137,6 +137,51 @@ START_TEST(test_connect_ms)
 }
 END_TEST
 
+/* --- kinds of failure --------------------------------------------------- */
+
+struct fail_row {
+	enum mirror_err e;
+	long status;
+	enum mirror_store_fail want;
+	const char *label;
+};
+
+static const struct fail_row fail_rows[] = {
+	{MIRROR_OK, 200, MIRROR_STORE_FAIL_NONE, "none"},
+	{MIRROR_OK, 399, MIRROR_STORE_FAIL_NONE, "none"},
+	{MIRROR_OK, 400, MIRROR_STORE_FAIL_HTTP_4XX, "http_4xx"},
+	{MIRROR_OK, 422, MIRROR_STORE_FAIL_HTTP_4XX, "http_4xx"},
+	{MIRROR_OK, 499, MIRROR_STORE_FAIL_HTTP_4XX, "http_4xx"},
+	{MIRROR_OK, 500, MIRROR_STORE_FAIL_HTTP_5XX, "http_5xx"},
+	{MIRROR_OK, 503, MIRROR_STORE_FAIL_HTTP_5XX, "http_5xx"},
+	{MIRROR_ERR_STORE_TIMEOUT, 0, MIRROR_STORE_FAIL_TIMEOUT, "timeout"},
+	{MIRROR_ERR_STORE_CONNECT_TIMEOUT, 0, MIRROR_STORE_FAIL_CONNECT_TIMEOUT,
+	    "connect_timeout"},
+	{MIRROR_ERR_STORE_CONNECT, 0, MIRROR_STORE_FAIL_CONNECT, "connect"},
+	{MIRROR_ERR_STORE, 200, MIRROR_STORE_FAIL_TOO_LARGE, "too_large"},
+	{MIRROR_ERR_NOMEM, 0, MIRROR_STORE_FAIL_OTHER, "other"},
+	{MIRROR_ERR_INTERNAL, 0, MIRROR_STORE_FAIL_OTHER, "other"},
+	{MIRROR_ERR_STORE_BUSY, 0, MIRROR_STORE_FAIL_OTHER, "other"},
+	{MIRROR_ERR_MAX, 0, MIRROR_STORE_FAIL_OTHER, "other"},
+};
+
+START_TEST(test_fail_of)
+{
+	const struct fail_row *r = &fail_rows[_i];
+	enum mirror_store_fail f = mirror_store_fail_of(r->e, r->status);
+
+	ck_assert_int_eq(f, r->want);
+	ck_assert_str_eq(mirror_store_fail_label(f), r->label);
+}
+END_TEST
+
+START_TEST(test_fail_label_out_of_range)
+{
+	ck_assert_str_eq(mirror_store_fail_label(MIRROR_STORE_FAIL_MAX), "other");
+	ck_assert_str_eq(mirror_store_fail_label((enum mirror_store_fail)-1), "other");
+}
+END_TEST
+
 /* --- the table, seen through snapshots -------------------------------- */
 
 static struct mirror_bulkhead_stats snap[MIRROR_BULKHEAD_ORIGINS];
@@ -755,6 +800,8 @@ bulkhead_suite(void)
 	tcase_add_test(rows, test_origin_long);
 	tcase_add_loop_test(rows, test_cap, 0, NROWS(cap_rows));
 	tcase_add_loop_test(rows, test_connect_ms, 0, NROWS(connect_rows));
+	tcase_add_loop_test(rows, test_fail_of, 0, NROWS(fail_rows));
+	tcase_add_test(rows, test_fail_label_out_of_range);
 	suite_add_tcase(s, rows);
 
 	tcase_add_checked_fixture(table, setup, teardown);

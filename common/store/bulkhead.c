@@ -51,6 +51,22 @@ mirror_store_fail_label(enum mirror_store_fail f)
 	return (unsigned)f < MIRROR_STORE_FAIL_MAX ? fail_labels[f] : "other";
 }
 
+enum mirror_store_fail
+mirror_store_fail_of(enum mirror_err e, long status)
+{
+	switch (e) {
+	case MIRROR_OK:
+		if (status >= 500)
+			return MIRROR_STORE_FAIL_HTTP_5XX;
+		return status >= 400 ? MIRROR_STORE_FAIL_HTTP_4XX : MIRROR_STORE_FAIL_NONE;
+	case MIRROR_ERR_STORE_TIMEOUT: return MIRROR_STORE_FAIL_TIMEOUT;
+	case MIRROR_ERR_STORE_CONNECT_TIMEOUT: return MIRROR_STORE_FAIL_CONNECT_TIMEOUT;
+	case MIRROR_ERR_STORE_CONNECT: return MIRROR_STORE_FAIL_CONNECT;
+	case MIRROR_ERR_STORE: return MIRROR_STORE_FAIL_TOO_LARGE;
+	default: return MIRROR_STORE_FAIL_OTHER;
+	}
+}
+
 /* Appends n bytes of s to out (of size) at *len, lower-cased, cutting at
  * the end of out. */
 static void

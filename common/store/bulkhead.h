@@ -97,6 +97,10 @@ enum mirror_store_fail {
 /* The /metrics label of a kind ("timeout", ...). */
 const char *mirror_store_fail_label(enum mirror_store_fail f);
 
+/* The kind of a store request's outcome: e from mirror_http_do, status
+ * the HTTP status of its answer (when e is MIRROR_OK). */
+enum mirror_store_fail mirror_store_fail_of(enum mirror_err e, long status);
+
 /* After each store request: its outcome on the origin of the slot this
  * thread holds (nothing outside a bracket). */
 void mirror_bulkhead_record(enum mirror_store_fail f, int64_t duration_us,

@@ -247,25 +247,13 @@ map_error(CURLcode rc, const struct mirror_http *h,
 static void
 account(const struct mirror_http *h, enum mirror_err e, int64_t start_us)
 {
-	enum mirror_store_fail f = MIRROR_STORE_FAIL_OTHER;
 	curl_off_t bytes = 0;
 	long status = 0;
 
 	curl_easy_getinfo(h->curl, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	switch (e) {
-	case MIRROR_OK:
-		f = status >= 500 ? MIRROR_STORE_FAIL_HTTP_5XX : status >= 400 ?
-		    MIRROR_STORE_FAIL_HTTP_4XX : MIRROR_STORE_FAIL_NONE;
-		break;
-	case MIRROR_ERR_STORE_TIMEOUT: f = MIRROR_STORE_FAIL_TIMEOUT; break;
-	case MIRROR_ERR_STORE_CONNECT_TIMEOUT: f = MIRROR_STORE_FAIL_CONNECT_TIMEOUT; break;
-	case MIRROR_ERR_STORE_CONNECT: f = MIRROR_STORE_FAIL_CONNECT; break;
-	case MIRROR_ERR_STORE: f = MIRROR_STORE_FAIL_TOO_LARGE; break;
-	default: break;
-	}
-	mirror_bulkhead_record(f, mirror_clock_us() - start_us,
-	    bytes > 0 ? (uint64_t)bytes : 0);
+	mirror_bulkhead_record(mirror_store_fail_of(e, status),
+	    mirror_clock_us() - start_us, bytes > 0 ? (uint64_t)bytes : 0);
 }
 
 enum mirror_err
