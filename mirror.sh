@@ -270,6 +270,7 @@ INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
 	"Graphite store against carbon-cache + graphite-web|tests/graphite/run.sh"
+	"bulkhead: hanging and dropped-packet stores beside healthy traffic|tests/bulkhead/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"

@@ -15,5 +15,6 @@ Suite *handle_suite(void);
 Suite *gateway_suite(void);
 Suite *prometheus_suite(void);
 Suite *graphite_suite(void);
+Suite *bulkhead_suite(void);
 
 #endif
