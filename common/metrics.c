@@ -7,6 +7,7 @@
 #include "json/json_out.h"
 #include "methods.h"
 #include "metrics.h"
+#include "metrics_info.h"
 
 /* Histogram bounds in seconds, Prometheus' default buckets from 1 ms. */
 static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
@@ -135,6 +136,7 @@ mirror_metrics_write(struct mirror_buf *b)
 {
 	int m;
 
+	mirror_metrics_write_info(b);
 	write_requests(b);
 	mirror_buf_adds(b, "# HELP mirror_request_duration_seconds Time to answer a request.\n"
 	    "# TYPE mirror_request_duration_seconds histogram\n");
