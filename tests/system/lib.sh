@@ -11,9 +11,10 @@
 #       disables every systemd unit enabled now that was not in
 #       BEFORE_FILE (sys_enabled_units output): Debian enables what it
 #       installs even when policy-rc.d forbids starting it.
-#   sys_snapshot FILE
+#   sys_snapshot FILE [PATH...]
 #       what "leave the machine as found" is checked against: listening
-#       sockets, enabled units, and the checksum of every file in /etc.
+#       sockets, enabled units, and the checksum of every file in /etc
+#       (or in PATH..., without the sockets).
 #   unit_start SOCKET_UNIT SERVICE_UNIT LOG [RUNDIR]
 #       starts a socket-activated service the way systemd would for
 #       StandardInput=socket: spawn-fcgi binds ListenStream with the
@@ -61,24 +62,36 @@ sys_listening() {
 	fi
 }
 
-# Checksums of /etc, where packages and these tests could leave traces
-# (backups of the account files excepted: they change whenever an
-# account does, even when it is put back).
+# Checksums of /etc (or of the paths given), where packages and these
+# tests could leave traces; backups of the account files excepted: they
+# change whenever an account does, even when it is put back.
 sys_etc_sums() {
-	find /etc -xdev -type f ! -name '*-' ! -path '/etc/ld.so.cache' -print0 2>/dev/null |
-		sort -z | xargs -0 sha256sum 2>/dev/null
-	find /etc -xdev \( -type l -o -type d \) -printf '%y %p -> %l\n' 2>/dev/null | sort
+	local -a where=() p
+	for p in "${@:-/etc}"; do
+		[ ! -e "$p" ] || where+=("$p")
+	done
+	[ "${#where[@]}" -gt 0 ] || return 0
+	{ find "${where[@]}" -xdev -type f ! -name '*-' ! -path '/etc/ld.so.cache' -print0 2>/dev/null || true; } |
+		sort -z | { xargs -0 -r sha256sum 2>/dev/null || true; }
+	{ find "${where[@]}" -xdev \( -type l -o -type d \) -printf '%y %p -> %l\n' 2>/dev/null || true; } | sort
 }
 
+# sys_snapshot FILE [PATH...]: the listening sockets, the enabled units
+# and the checksums of /etc (or only of PATH..., then without sockets:
+# other processes of a shared machine come and go).
 sys_snapshot() {
+	local out=$1
+	shift
 	{
-		echo "## listening"
-		sys_listening
+		if [ "$#" -eq 0 ]; then
+			echo "## listening"
+			sys_listening
+		fi
 		echo "## enabled units"
 		sys_enabled_units
-		echo "## /etc"
-		sys_etc_sums
-	} >"$1"
+		echo "## files"
+		sys_etc_sums "$@"
+	} >"$out"
 }
 
 # --- a socket unit, started without systemd ---------------------------------
@@ -146,10 +159,11 @@ unit_start() {
 	install -d -m "$(unit_get "$sock" DirectoryMode | grep . || echo 0755)" "$(dirname "$listen")"
 	[ -z "$rtdir" ] || install -d -o "${user:-root}" -g "${group:-root}" -m "${rtmode:-0755}" "$rundir/$rtdir"
 	rm -f "$listen"
-	# spawn-fcgi binds as root; it refuses to be told so (-U root).
+	# spawn-fcgi refuses to give the socket to root (-U root), and
+	# without -U gives it to -u's user: the owner is set once it exists.
 	as=()
 	[ -z "$suser" ] || [ "$suser" = root ] || as+=(-U "$suser")
-	[ -z "$sgroup" ] || [ "$sgroup" = root ] || as+=(-G "$sgroup")
+	[ -z "$sgroup" ] || as+=(-G "$sgroup")
 	[ -z "$user" ] || as+=(-u "$user")
 	[ -z "$group" ] || as+=(-g "$group")
 	read -r -a words <<<"$exec"
@@ -157,6 +171,8 @@ unit_start() {
 		spawn-fcgi -n -s "$listen" -M "${mode:-0666}" "${as[@]}" -- "${words[@]}" >>"$log" 2>&1 &
 	UNIT_PID=$!
 	UNIT_SOCKET=$listen
+	unit_wait_socket "$listen" "$UNIT_PID" || return 1
+	chown "${suser:-root}${sgroup:+:$sgroup}" "$listen"
 }
 
 # Waits until path is a socket while pid lives; at most 10 s.
