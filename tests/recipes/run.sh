@@ -200,15 +200,7 @@ apache_root() {
 
 # stop_pidfile FILE SIGNAL: stops a daemon by the PID it wrote; waits.
 stop_pidfile() {
-	local pid i
-	[ -s "$1" ] || return 0
-	pid=$(cat "$1")
-	kill -s "$2" "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	[ ! -s "$1" ] || sys_stop "$(cat "$1")" "$2" 10
 }
 
 stop_units() {

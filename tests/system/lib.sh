@@ -175,11 +175,33 @@ unit_start() {
 	chown "${suser:-root}${sgroup:+:$sgroup}" "$listen"
 }
 
+# True while pid runs: a zombie (exited, not yet reaped by whoever
+# adopted it) counts as gone.
+sys_alive() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 1
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)
+	[ "$state" != Z ]
+}
+
+# sys_stop PID [SIGNAL [SECONDS]]: signals a process that need not be
+# our child and waits until it is gone (SIGKILL after SECONDS, 35).
+sys_stop() {
+	local pid=$1 sig=${2:-TERM} secs=${3:-35} i
+	[ -n "$pid" ] || return 0
+	kill -s "$sig" "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < secs * 10; i++)); do
+		sys_alive "$pid" || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
 # Waits until path is a socket while pid lives; at most 10 s.
 unit_wait_socket() {
 	local path=$1 pid=$2 i
 	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 1
+		sys_alive "$pid" || return 1
 		[ -S "$path" ] && return 0
 		sleep 0.1
 	done
