@@ -142,6 +142,7 @@ START_TEST(test_conf_defaults_strings)
 	ck_assert_ptr_null(c.store_allow);
 	ck_assert_uint_eq(c.nstore_allow, 0);
 	ck_assert_ptr_null(c.listen);
+	ck_assert_ptr_null(c.metrics_listen);
 	ck_assert(!c.key_check);
 	mirror_conf_free(&c);
 	/* Freeing twice is harmless: the pointers were cleared. */
@@ -506,6 +507,27 @@ START_TEST(test_conf_num_null)
 }
 END_TEST
 
+/* MIRROR_METRICS_LISTEN is kept as given (fcgi/ checks it when binding);
+ * empty means off. */
+START_TEST(test_conf_metrics_listen)
+{
+	static const struct env set[ENV_MAX] = {{"MIRROR_METRICS_LISTEN", "127.0.0.1:9464"}};
+	static const struct env empty[ENV_MAX] = {{"MIRROR_METRICS_LISTEN", ""}};
+	struct mirror_conf c;
+	struct mirror_error err;
+
+	cur_env = set;
+	ck_assert_int_eq(mirror_conf_load(&c, fake_lookup, &err), MIRROR_OK);
+	ck_assert_str_eq(c.metrics_listen, "127.0.0.1:9464");
+	mirror_conf_free(&c);
+	ck_assert_ptr_null(c.metrics_listen);
+	cur_env = empty;
+	ck_assert_int_eq(mirror_conf_load(&c, fake_lookup, &err), MIRROR_OK);
+	ck_assert_ptr_null(c.metrics_listen);
+	mirror_conf_free(&c);
+}
+END_TEST
+
 /* --- etc/mirror.env: every commented value is the default ----------- */
 
 /* The installed example shows each setting as "#NAME=default"; an empty
@@ -559,6 +581,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_conf_split, 0, NROWS(split_rows));
 	tcase_add_loop_test(tc, test_conf_num, 0, NROWS(num_rows));
 	tcase_add_test(tc, test_conf_num_null);
+	tcase_add_test(tc, test_conf_metrics_listen);
 	tcase_add_test(tc, test_conf_example_defaults);
 	suite_add_tcase(s, tc);
 	return s;

@@ -96,6 +96,20 @@ s = socket.create_connection((\"127.0.0.1\", $MA), timeout=5)
 s.sendall(sys.stdin.buffer.read())
 print(s.recv(4096).decode().split(\"\r\n\")[0])' | grep -qx 'HTTP/1.0 400 Bad Request'"
 
+# A listener it cannot open stops the responder at start, saying why.
+refused_start() {
+	local out rc=0
+	out=$(MIRROR_METRICS_LISTEN=$1 timeout 10 "$BIN" --listen "$W/refused.sock" 2>&1) || rc=$?
+	rm -f "$W/refused.sock"
+	[ "$rc" -eq 2 ] && printf '%s\n' "$out" | grep -qF "mirror-fcgi: $2"
+}
+deploy_check "MIRROR_METRICS_LISTEN=9464 (no host): exit 2, named" \
+	refused_start 9464 'MIRROR_METRICS_LISTEN must be HOST:PORT (port 1 to 65535)'
+deploy_check "MIRROR_METRICS_LISTEN=localhost:9464 (a name): exit 2, named" \
+	refused_start localhost:9464 'MIRROR_METRICS_LISTEN localhost:9464: '
+deploy_check "MIRROR_METRICS_LISTEN on a port in use: exit 2, named" \
+	refused_start "127.0.0.1:$MA" "cannot listen on 127.0.0.1:$MA: Address already in use"
+
 # --- nginx's pool in front ------------------------------------------------------------------
 
 STACK_PORT=$(stack_free_port)
