@@ -30,9 +30,12 @@ SAN_DIR=$TOP/build-san
 
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
-RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps
-	debhelper lintian logrotate)
+RUN_PKGS=(spawn-fcgi curl openssl libjs-dygraphs)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps chromium
+	graphite-carbon graphite-web python3-whisper gunicorn debhelper lintian logrotate)
+# Commands the tests need, with the packages that bring them when missing
+# (a node from elsewhere, with its own npm, is fine: tests/console).
+TEST_TOOLS=("npm:nodejs npm")
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -69,6 +72,17 @@ ensure_packages() {
 	fi
 	say "installing ${missing[*]} (services neither started nor enabled)"
 	"${sudo[@]}" bash "$TOP/tests/system/install.sh" "${missing[@]}"
+}
+
+# Installs the packages of each "command:packages" row whose command is
+# missing.
+ensure_tools() {
+	local row
+	for row in "$@"; do
+		command -v "${row%%:*}" >/dev/null && continue
+		# shellcheck disable=SC2086
+		ensure_packages ${row#*:}
+	done
 }
 
 # --- building --------------------------------------------------------------
@@ -146,7 +160,8 @@ cmd_run() {
 	echo $$ >"$RUN_DIR/mirror.pid"
 
 	local key=${STACK_KEYS%%,*} cacert="--cacert run/tls/ca.pem "
-	[ -n "$STACK_CA" ] || cacert=""
+	local trust=$'\n    (a browser trusts the throwaway certificate once run/tls/ca.pem is imported, or its warning accepted)'
+	[ -n "$STACK_CA" ] || cacert="" trust=""
 	cat <<EOF
 
 The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
@@ -154,6 +169,7 @@ The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
   nginx      pid $STACK_NGINX_PID, config run/nginx/conf/, logs run/nginx/logs/
 Try:
   curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
+  or the stream console in a browser: $STACK_URL/console/  (type the API key $key there)$trust
 Ctrl-C (or ./mirror.sh stop) stops both.
 EOF
 	# Returns when either process exits, or when a signal runs the trap.
@@ -242,11 +258,13 @@ sanitizer_tests() {
 INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Graphite store against carbon-cache + graphite-web|tests/graphite/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
 	"Prometheus scraping each responder of a pool|tests/monitoring/run.sh"
+	"stream console in Chromium: nginx, sample store, Prometheus|tests/console/run.sh"
 )
 
 # $1 names the build, $2 its top directory.
@@ -287,6 +305,7 @@ machine_as_found() {
 cmd_test() {
 	local r built=0 before
 	ensure_packages "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
+	ensure_tools "${TEST_TOOLS[@]}"
 	before=$(mktemp)
 	sys_snapshot "$before"
 	suite "build" build_in "$TOP" && [ "$FAILED" -eq 0 ] && built=1

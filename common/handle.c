@@ -67,14 +67,6 @@ mirror_response_free(struct mirror_response *resp)
 	resp->body_len = 0;
 }
 
-static bool
-ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), t = strlen(tail);
-
-	return n >= t && strcmp(s + n - t, tail) == 0;
-}
-
 static enum mirror_err
 route(const char *path, enum mirror_method *m, struct mirror_error *err)
 {
@@ -285,9 +277,9 @@ static bool
 answer_service(struct job *j, const struct mirror_request *req,
 	       struct mirror_response *resp)
 {
-	bool health = ends_with(req->path, "/healthz");
+	bool health = mirror_path_ends_with(req->path, "/healthz");
 
-	if (!health && !ends_with(req->path, "/metrics"))
+	if (!health && !mirror_path_ends_with(req->path, "/metrics"))
 		return false;
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 		return false;

@@ -101,7 +101,9 @@ expected_files() {
 		./usr/share/doc/stackstate-mirror/changelog.gz ./usr/share/lintian/overrides/stackstate-mirror
 	for f in "$TOP"/nginx/mirror-*.conf; do echo "./etc/nginx/mirror/$(basename "$f")"; done
 	for f in "$TOP"/apache/mirror-*.conf; do echo "./etc/apache2/mirror/$(basename "$f")"; done
-	for f in "$TOP"/docs/*.md; do echo "./usr/share/doc/stackstate-mirror/docs/$(basename "$f")"; done
+	for f in "$TOP"/docs/*.md "$TOP"/docs/*.png; do
+		[ ! -f "$f" ] || echo "./usr/share/doc/stackstate-mirror/docs/$(basename "$f")"
+	done
 	if [ -d "$TOP/console" ]; then
 		(cd "$TOP/console" && find . -type f ! -name '.*') | sed 's|^\./|./usr/share/stackstate-mirror/console/|'
 	fi

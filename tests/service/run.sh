@@ -61,9 +61,11 @@ check "the Apache site, not enabled, and its includes" test -f "$e/apache2/sites
 check "every apache/mirror-*.conf installed" bash -c "cd '$top/apache' && for f in mirror-*.conf; do test -f '$e/apache2/mirror/'\$f || exit 1; done"
 check "README and docs/ in docdir, links intact" test -f "$u/share/doc/stackstate-mirror/README.md" \
 	-a -f "$u/share/doc/stackstate-mirror/docs/DEPLOY-nginx.md" -a -f "$u/share/doc/stackstate-mirror/docs/INSTALL.md"
-if [ -d "$top/console" ]; then
-	check "the console in pkgdatadir" bash -c "cd '$top/console' && find . -type f ! -name '.*' | while read -r f; do test -f '$u/share/stackstate-mirror/console/'\$f || exit 1; done"
-fi
+check "the stream console in pkgdatadir (datadir/stackstate-mirror/console)" \
+	diff -r "$top/console" "$u/share/stackstate-mirror/console"
+check "the sites serve the console from there" bash -c "
+	grep -q 'default  $u/share/stackstate-mirror/console;' '$e/nginx/mirror/mirror-routes.conf' &&
+	grep -qx 'Define MIRROR_CONSOLE_DIR $u/share/stackstate-mirror/console' '$e/apache2/mirror/mirror-routes.conf'"
 
 # --- the configured paths in the installed files ------------------------------
 check "unit runs the installed responder" grep -qx "ExecStart=$u/sbin/mirror-fcgi" "$units/stackstate-mirror.service"
@@ -131,6 +133,7 @@ rm -f "$unit"
 make -C "$top" -s uninstall prefix="$u" sysconfdir="$e" localstatedir="$tmp/var" >"$tmp/uninstall.log"
 check "uninstall removes the programs and units" \
 	test ! -e "$u/sbin/mirror-fcgi" -a ! -e "$u/lib/cgi-bin/mirror.cgi" -a ! -e "$units/stackstate-mirror.socket"
+check "uninstall removes the console" test ! -e "$u/share/stackstate-mirror/console/index.html"
 check "uninstall removes configuration as installed" test ! -e "$e/nginx/mirror/mirror-site.conf"
 check "uninstall keeps edited configuration" test -f "$e/stackstate-mirror/mirror.env" \
 	-a -f "$e/nginx/mirror/mirror-keys.conf"
