@@ -11,59 +11,10 @@
 #include <json.h>
 
 #include "json/json_in.h"
+#include "store/details.h"
 #include "prom.h"
 
-#define SECRET_MAX 8192
 #define DAY_S 86400
-
-/* Decision 6 of MIRROR-API.md: the store's timeout stays under the front
- * server's, so the client gets our JSON error rather than nginx's 504.
- * A larger request is clamped to the configured ceiling, not refused. */
-static enum mirror_err
-read_timeout(const struct mirror_conf *conf, struct json_object *d,
-	     struct mirror_prom_target *t, struct mirror_error *err)
-{
-	bool has_ms, has_s;
-	double s = 0;
-	int64_t ms = 0;
-	enum mirror_err e;
-
-	e = mirror_jin_int(d, "connectionDetails.requestTimeout", 1, INT64_MAX,
-	    false, &ms, &has_ms, err);
-	if (e == MIRROR_OK)
-		e = mirror_jin_double(d, "connectionDetails.request_timeout_seconds",
-		    false, &s, &has_s, err);
-	if (e != MIRROR_OK)
-		return e;
-	if (has_s && !(s > 0))
-		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-		    "connectionDetails.request_timeout_seconds must be positive");
-	t->timeout_ms = conf->store_timeout_ms;
-	if (has_ms)
-		t->timeout_ms = ms;
-	else if (has_s)
-		t->timeout_ms = s * 1000.0 >= (double)conf->store_timeout_max_ms ?
-		    conf->store_timeout_max_ms : (int64_t)(s * 1000.0 + 0.5);
-	if (t->timeout_ms > conf->store_timeout_max_ms)
-		t->timeout_ms = conf->store_timeout_max_ms;
-	if (t->timeout_ms < 1)
-		t->timeout_ms = 1;
-	return MIRROR_OK;
-}
-
-/* Optional strings; each stays NULL when absent. */
-static enum mirror_err
-read_strings(struct json_object *obj, const char *const *paths,
-	     const char **const *outs, size_t n, struct mirror_error *err)
-{
-	enum mirror_err e = MIRROR_OK;
-	size_t i;
-
-	for (i = 0; i < n && e == MIRROR_OK; i++)
-		e = mirror_jin_string(obj, paths[i], SECRET_MAX, false, outs[i],
-		    NULL, err);
-	return e;
-}
 
 static enum mirror_err
 read_aws(struct json_object *d, struct mirror_prom_target *t,
@@ -85,7 +36,7 @@ read_aws(struct json_object *d, struct mirror_prom_target *t,
 	e = mirror_jin_object(d, "connectionDetails.aws", false, &aws, err);
 	if (e != MIRROR_OK || aws == NULL)
 		return e;
-	e = read_strings(aws, paths, outs, 5, err);
+	e = mirror_store_strings(aws, paths, outs, 5, err);
 	if (e != MIRROR_OK)
 		return e;
 	if (a->aws_key_id == NULL || a->aws_secret == NULL)
@@ -114,7 +65,7 @@ read_auth(struct json_object *d, struct mirror_prom_target *t,
 	struct mirror_http_auth *a = &t->auth;
 	const char **const outs[] = {&a->username, &a->password, &a->bearer,
 	    &a->ca_file, &a->ca_pem};
-	enum mirror_err e = read_strings(d, paths, outs, 5, err);
+	enum mirror_err e = mirror_store_strings(d, paths, outs, 5, err);
 
 	if (e != MIRROR_OK)
 		return e;
@@ -187,7 +138,7 @@ mirror_prom_target_read(const struct mirror_conf *conf, const struct mirror_quer
 	e = mirror_jin_string(d, "connectionDetails.url", MIRROR_STORE_URL_MAX - 1,
 	    true, &url, NULL, err);
 	if (e == MIRROR_OK)
-		e = read_timeout(conf, d, t, err);
+		e = mirror_store_timeout(conf, d, &t->timeout_ms, err);
 	if (e == MIRROR_OK)
 		e = read_auth(d, t, err);
 	if (e == MIRROR_OK)
