@@ -1,0 +1,197 @@
+"""What the store suites (tests/prometheus, tests/influxdb, tests/victoria)
+share: StackState-shaped request bodies, asking the mirror through nginx
+over HTTPS, and loopback listeners that play a silent or hostile store.
+A suite calls configure() before asking: the mirror's URL, CA and key,
+the connectionDetails a body gets when given none, and the time range
+of field-value queries given none.
+Standard library only.
+"""
+
+import http.client
+import json
+import socket
+import ssl
+import threading
+import time
+
+MIRROR = ""          # https://localhost:PORT
+CA = ""
+KEY = "api_key"
+DEFAULT_DETAILS = dict
+RANGE = (0, 0)       # startTime, endTime of field-value queries given none
+
+
+def configure(mirror, ca, key, details, value_range):
+    global MIRROR, CA, KEY, DEFAULT_DETAILS, RANGE
+    MIRROR, CA, KEY, DEFAULT_DETAILS, RANGE = mirror, ca, key, details, value_range
+
+
+def cond(key, value):
+    if isinstance(value, list):
+        v = {"value": value, "_type": "InSetValue"}
+    elif isinstance(value, bool):
+        v = {"value": value, "_type": "BooleanValue"}
+    elif isinstance(value, float):
+        v = {"value": value, "_type": "DoubleValue"}
+    else:
+        v = {"value": value, "_type": "StringValue"}
+    return {"key": key, "value": v, "_type": "EqualityCondition"}
+
+
+
+
+def connection_body(d=None):
+    return {"_type": "TestConnectionRequest", "connectionDetails": d or DEFAULT_DETAILS()}
+
+
+def names_body(conditions=(), start=None, end=None, limit=2147483647, d=None):
+    q = {"conditions": list(conditions), "limit": limit, "latestFirst": False,
+         "_type": "FieldNamesQuery"}
+    if start is not None:
+        q["startTime"], q["endTime"] = start, end
+    return {"_type": "FieldNamesRequest", "connectionDetails": d or DEFAULT_DETAILS(),
+            "query": q}
+
+
+def values_body(field, conditions=(), prefix=None, offset=0, limit=2147483647,
+                d=None, start=None, end=None):
+    q = {"conditions": list(conditions),
+         "startTime": RANGE[0] if start is None else start,
+         "endTime": RANGE[1] if end is None else end,
+         "field": {"_type": "FieldDescriptor", "classified": False,
+                   "fieldName": field, "fieldType": "STRING"},
+         "limit": limit, "offset": offset, "latestFirst": False,
+         "_type": "FieldValuesQuery"}
+    if prefix is not None:
+        q["fieldValuePrefix"] = prefix
+    return {"_type": "FieldValuesRequest", "connectionDetails": d or DEFAULT_DETAILS(),
+            "query": q}
+
+
+def metric_body(conditions, start, end, method=None, bucket=None,
+                limit=100500, latest_first=False, d=None):
+    q = {"conditions": list(conditions), "startTime": start, "endTime": end,
+         "limit": limit, "latestFirst": latest_first, "_type": "MetricsQuery"}
+    if method is not None:
+        q["aggregation"] = {"method": method, "bucketSizeMillis": bucket,
+                            "_type": "Aggregation"}
+    return {"_type": "MetricsRequest", "connectionDetails": d or DEFAULT_DETAILS(),
+            "query": q}
+
+
+PATHS = {"TestConnectionRequest": "/api/connection",
+         "FieldNamesRequest": "/api/field/name",
+         "FieldValuesRequest": "/api/field/value",
+         "MetricsRequest": "/api/metric"}
+
+
+class Answer:
+    def __init__(self, status, body, seconds):
+        self.status, self.body, self.seconds = status, body, seconds
+
+    def data(self):
+        return json.loads(self.body)
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:400])
+
+
+def host_port(url):
+    rest = url.split("://", 1)[1]
+    host, port = rest.rsplit(":", 1)
+    return host, int(port)
+
+
+def ask(body, prefix="/stackstate"):
+    """POSTs body to the mirror through nginx, as StackState does."""
+    host, port = host_port(MIRROR)
+    ctx = ssl.create_default_context(cafile=CA)
+    conn = http.client.HTTPSConnection(host, port, timeout=60, context=ctx)
+    t0 = time.monotonic()
+    try:
+        conn.request("POST", prefix + PATHS[body["_type"]],
+                     body=json.dumps(body).encode(),
+                     headers={"Content-Type": "application/json",
+                              "X-MIRROR-API-KEY": KEY})
+        r = conn.getresponse()
+        return Answer(r.status, r.read().decode(), time.monotonic() - t0)
+    finally:
+        conn.close()
+
+
+def points(answer):
+    t = answer.data()["telemetry"]
+    return t["points"], t["isPartial"]
+
+
+def close(a, b):
+    return a == b or abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+# --- fake stores ------------------------------------------------------------
+
+
+class Listener:
+    """A loopback TCP listener that counts the connections it accepts;
+    `serve` answers them (None: accept and never answer)."""
+
+    def __init__(self, port, serve=None):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(16)
+        self.serve = serve
+        self.accepted = 0
+        self.requests = []
+        self.held = []
+        self.stopping = False
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.held.append(c)
+            if self.serve is not None:
+                threading.Thread(target=self.serve, args=(self, c), daemon=True).start()
+
+    def close(self):
+        self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        # Also end the connections the mirror keeps alive, so that no
+        # later test talks to this listener's threads.
+        for c in self.held:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+        self.thread.join(5)
+
+
+def read_request(c):
+    """Reads one HTTP/1.1 request; returns (request line, headers, body)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = c.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    head, body = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        k, v = line.split(":", 1)
+        headers[k.strip().lower()] = v.strip()
+    n = int(headers.get("content-length", "0"))
+    while len(body) < n:
+        body += c.recv(65536)
+    return lines[0], headers, body
