@@ -233,6 +233,7 @@ struct values {
 	struct strings v;
 	const char *prefix;
 	size_t plen;
+	char *stem;           /* the prefix's first plen bytes; owned */
 	bool measurements;    /* SHOW MEASUREMENTS rows: [name] */
 	uint64_t cap;         /* the LIMIT asked for */
 	uint64_t rows;        /* rows of the series being read */
@@ -283,7 +284,7 @@ values_ql(const struct mirror_influx_job *j, const struct mirror_influx_sel *sel
 		mirror_buf_adds(&re, " =~ ");
 	}
 	if (v->plen > 0)
-		mirror_influx_regex_prefix(&re, v->prefix);
+		mirror_influx_regex_prefix(&re, v->stem);
 	if (v->measurements) {
 		mirror_buf_adds(ql, "SHOW MEASUREMENTS");
 		if (v->plen > 0) {
@@ -345,7 +346,7 @@ mirror_influx_field_values(const struct mirror_influx_job *j,
 {
 	const struct mirror_query *q = j->q;
 	struct values v = {{NULL, 0, 0, j->conf->max_store_points, false},
-	    q->prefix != NULL ? q->prefix : "", 0, false, 0, 0, false};
+	    q->prefix != NULL ? q->prefix : "", 0, NULL, false, 0, 0, false};
 	uint64_t all = (uint64_t)j->conf->max_store_points + 1;
 	struct mirror_influx_sel sel;
 	enum mirror_err e;
@@ -354,9 +355,12 @@ mirror_influx_field_values(const struct mirror_influx_job *j,
 	v.plen = strlen(v.prefix);
 	if (v.plen > 0 && v.prefix[v.plen - 1] == '*')
 		v.plen--;
+	memset(&sel, 0, sizeof sel);
+	v.stem = strndup(v.prefix, v.plen);
 	v.measurements = strcmp(q->field.name, MIRROR_INFLUX_MEASUREMENT) == 0;
 	v.cap = first_cap(j);
-	e = mirror_influx_select(q, q->field.name, j->t->rp, &sel, j->err);
+	e = v.stem == NULL ? MIRROR_ERR_NOMEM :
+	    mirror_influx_select(q, q->field.name, j->t->rp, &sel, j->err);
 	if (e == MIRROR_OK && !sel.nothing)
 		e = ask_values(j, &sel, &v);
 	/* More values than asked for, and grouping needs them all. */
@@ -373,6 +377,7 @@ mirror_influx_field_values(const struct mirror_influx_job *j,
 	if (e == MIRROR_ERR_NOMEM && j->err->code != e)
 		mirror_error_set(j->err, e, "out of memory");
 	strings_free(&v.v);
+	free(v.stem);
 	mirror_influx_sel_free(&sel);
 	return e;
 }

@@ -264,14 +264,18 @@ after_docs(const struct mirror_http_resp *r, size_t off, size_t ndocs,
 /* 401 and 403 come with {"error":"..."}: the credentials do not open the
  * database, so the store is as good as unreachable. */
 static enum mirror_err
-refused(const struct mirror_http_resp *r, struct json_object *doc,
-	struct mirror_error *err)
+refused(const struct mirror_http_resp *r, struct mirror_error *err)
 {
-	const char *msg = doc != NULL ? str_member(doc, "error") : NULL;
+	size_t off = 0;
+	struct json_object *doc = next_doc(r->body, r->len, &off);
+	const char *msg = json_object_is_type(doc, json_type_object) ?
+	    str_member(doc, "error") : NULL;
 
-	return mirror_error_set(err, MIRROR_ERR_STORE_CONNECT, "InfluxDB refused "
-	    "the credentials (HTTP %ld): %.300s", r->status,
+	mirror_error_set(err, MIRROR_ERR_STORE_CONNECT, "InfluxDB refused the "
+	    "credentials (HTTP %ld): %.300s", r->status,
 	    msg != NULL ? msg : "no reason given");
+	json_object_put(doc);
+	return MIRROR_ERR_STORE_CONNECT;
 }
 
 enum mirror_err
@@ -285,6 +289,8 @@ mirror_influx_parse(const struct mirror_http_resp *r,
 
 	if (infinite != NULL)
 		*infinite = false;
+	if (r->status == 401 || r->status == 403)
+		return refused(r, err);
 	while (e == MIRROR_OK && off < r->len) {
 		while (off < r->len && space(r->body[off]))
 			off++;
@@ -293,17 +299,13 @@ mirror_influx_parse(const struct mirror_http_resp *r,
 		doc = next_doc(r->body, r->len, &off);
 		if (doc == NULL)
 			return after_docs(r, off, ndocs, infinite, err);
-		if (r->status == 401 || r->status == 403)
-			e = refused(r, doc, err);
-		else if (!json_object_is_type(doc, json_type_object))
+		if (!json_object_is_type(doc, json_type_object))
 			e = not_influx(r, err);
 		else
 			e = one_doc(doc, r, sink, err);
 		json_object_put(doc);
 		ndocs++;
 	}
-	if (e == MIRROR_OK && (r->status == 401 || r->status == 403))
-		return refused(r, NULL, err);
 	if (e == MIRROR_OK && (r->status < 200 || r->status > 299))
 		return not_influx(r, err);
 	return e != MIRROR_OK ? e : after_docs(r, off, ndocs, infinite, err);
