@@ -114,6 +114,10 @@ def fake_store(listener, c):
     remembering each request."""
     dbs = b'{"results":[{"statement_id":0,"series":[{"name":"databases",' \
           b'"columns":["name"],"values":[["mt"]]}]}]}\n'
+    keys = b'{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":' \
+           b'["fieldKey","fieldType"],"values":[["value","float"],["n","integer"]]}]}]}\n'
+    one = b'{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"host":' \
+          b'"a"},"columns":["time","v"],"values":[[%d,1]]}]}]}\n' % S
     try:
         while True:
             req = read_request(c)
@@ -134,6 +138,10 @@ def fake_store(listener, c):
                       b"json: unsupported value: +Inf\n")
             elif path.endswith("/ping"):
                 c.sendall(b"HTTP/1.1 204 No Content\r\nX-Influxdb-Version: 1.8.10\r\n\r\n")
+            elif "SHOW%20FIELD%20KEYS" in path:
+                reply(c, b"200 OK", b"application/json", keys)
+            elif "SELECT" in path:
+                reply(c, b"200 OK", b"application/json", one)
             else:
                 reply(c, b"200 OK", b"application/json", dbs)
     except OSError:
@@ -262,6 +270,70 @@ class Connection(unittest.TestCase):
             self.assertEqual(a.status, 400, a)
             self.assertRegex(a.data()["details"], "allowlist|refused")
         self.assertEqual(outside.accepted, 0)
+
+
+def recorded_queries(*bodies):
+    """The /query parameters the mirror sent the recording fake store for
+    each body, in order."""
+    def go(fake):
+        for b in bodies:
+            ask(b)
+        return fake.requests
+    out = []
+    for line, _, _ in with_fake(go):
+        target = line.split(" ")[1]
+        if "/query?" in target:
+            out.append(dict(urllib.parse.parse_qsl(target.split("?", 1)[1])))
+    return out
+
+
+class Statements(unittest.TestCase):
+    """The exact InfluxQL the mirror sends, and the parameters it goes
+    with (the recording fake store answers as InfluxDB would)."""
+
+    def test_raw(self):
+        d = details(fake_url("record"), retention_policy="r p")
+        q = recorded_queries(metric_body([meas("cpu"), cond("host", ["a", "b'c"])],
+                                         S, E, limit=7, latest_first=True, d=d))
+        self.assertEqual(q, [
+            {"db": "mt", "epoch": "ms", "q": 'SHOW FIELD KEYS FROM "r p"."cpu"'},
+            {"db": "mt", "epoch": "ms", "chunked": "true", "chunk_size": "10000",
+             "q": 'SELECT "value" FROM "r p"."cpu" WHERE ("host" = \'a\' OR "host" = '
+                  '\'b\\\'c\') AND time >= %dms AND time < %dms GROUP BY * ORDER BY '
+                  'time DESC LIMIT 8' % (S, E)}])
+
+    def test_pushed_down(self):
+        d = details(fake_url("record"))
+        conds = [meas("cpu"), cond("host", "a")]
+        q = recorded_queries(metric_body(conds, S, E, "MEAN", 420000, d=d),
+                             metric_field(metric_body(conds, S, E, "MAX", 420000, d=d), "n"),
+                             metric_body(conds, S, E, "EVENT_COUNT", 420000, d=d))
+        where = '"host" = \'a\' AND time >= %dms AND time < %dms' % (S, E)
+        limit = (E - 1) // 420000 - S // 420000 + 2   # the buckets, and one more
+        self.assertEqual([x["q"] for x in q if "GROUP BY time(" in x["q"]], [
+            'SELECT mean("value") FROM (SELECT "value"::float AS "value" FROM "cpu" '
+            'WHERE %s GROUP BY *) WHERE time >= %dms AND time < %dms GROUP BY '
+            'time(420000ms), * fill(none) LIMIT %d' % (where, S, E, limit),
+            'SELECT max("n") FROM "cpu" WHERE %s GROUP BY time(420000ms), * '
+            'fill(none) LIMIT %d' % (where, limit),
+            'SELECT count("value") FROM "cpu" WHERE %s GROUP BY time(420000ms), * '
+            'fill(0) LIMIT %d' % (where, limit)])
+
+    def test_schema(self):
+        d = details(fake_url("record"))
+        q = recorded_queries(
+            names_body([meas("cpu"), cond("host", "a")], S, E, d=d),
+            values_body("_measurement", [cond("host", "a")], prefix="app.w*", d=d),
+            values_body("host", [meas("cpu"), cond("host", "z"), cond("dc", "x")],
+                        prefix="w.", offset=3, limit=4,
+                        d=details(fake_url("record"), value_group_threshold=0)))
+        self.assertEqual([x["q"] for x in q], [
+            'SHOW TAG KEYS FROM "cpu" WHERE "host" = \'a\' AND time >= %dms AND '
+            'time < %dms; SHOW FIELD KEYS FROM "cpu"' % (S, E),
+            'SHOW MEASUREMENTS WITH MEASUREMENT =~ /^app\\x2ew/ WHERE "host" = '
+            '\'a\' LIMIT 5000001',
+            'SHOW TAG VALUES FROM "cpu" WITH KEY = "host" WHERE "dc" = \'x\' AND '
+            '"host" =~ /^w\\x2e/ AND time >= %dms AND time < %dms LIMIT 8' % (S, E)])
 
 
 class FieldNames(unittest.TestCase):
@@ -405,9 +477,15 @@ class Raw(unittest.TestCase):
         self.assertEqual((got[0][1], got[-1][1], len(got)), (S + 150000, S + 15000 * 19, 10))
 
     def test_limit_and_latest_first(self):
+        """The limit goes to InfluxDB (LIMIT n+1, newest first for
+        latestFirst); the answer is ascending, isPartial exact."""
         for limit in (1, 7, 899, 900, 901):
+            log = QueryLog()
             self.check(CPU1, cpu1(), S, E, limit=limit)
             self.check(CPU1, cpu1(), S, E, limit=limit, latest=True)
+            sent = "".join(log.statements())
+            self.assertIn("ORDER BY time ASC LIMIT %d" % (limit + 1), sent)
+            self.assertIn("ORDER BY time DESC LIMIT %d" % (limit + 1), sent)
 
     def test_chunks_agree(self):
         """Chunks of 97 points: the answer is the one-chunk answer."""
@@ -524,7 +602,8 @@ class Aggregated(unittest.TestCase):
                  (CPU1, "user")]
         ranges = [(S + 17000, E - 29000), (S - 1800000 + 1, S + 5400000)]
         log = QueryLog()
-        pushed = 0
+        pushed = buckets = 0
+        worst = 0.0
         for method in ("MEAN", "SUM", "SUM_NO_ZEROS", "MIN", "MAX", "EVENT_COUNT",
                        "EVENT_COUNT_NO_ZEROS"):
             for conds, field in cases:
@@ -532,18 +611,23 @@ class Aggregated(unittest.TestCase):
                     for bucket in (7 * MIN, 25 * MIN, 3600000):
                         args = (conds, start, end, method, bucket)
                         with self.subTest(method=method, field=field, bucket=bucket):
-                            p = self.ask_buckets(*args, field=field)
+                            p = self.ask_buckets(*args, field=field, d=details(
+                                nan_interpretation="ZERO" if pushed % 2 else "SKIP"))
                             e = self.ask_buckets(*args, field=field,
                                                  d=details(pushdown=False))
                             self.assertEqual([x[1:] for x in p[0]], [x[1:] for x in e[0]])
                             for x, y in zip(p[0], e[0]):
-                                self.assertLessEqual(abs(x[0] - y[0]),
-                                                     1e-12 * max(abs(x[0]), abs(y[0])),
+                                diff = abs(x[0] - y[0])
+                                self.assertLessEqual(diff, 1e-12 * max(abs(x[0]), abs(y[0])),
                                                      (x, y))
+                                worst = max(worst, diff / max(abs(x[0]), abs(y[0]), 1e-300))
                             self.assertEqual(p[1], e[1])
                             pushed += 1
+                            buckets += len(p[0])
         grouped = [s for s in log.statements() if "GROUP BY time(" in s]
         self.assertEqual(len(grouped), pushed)
+        print("\n    pushed down = engine: %d answers, %d buckets, largest relative "
+              "difference %g" % (pushed, buckets, worst), file=sys.stderr)
 
     def test_pushdown_follows_shards_in_order(self):
         """A plain InfluxQL SUM adds each shard's points apart: around the
@@ -737,7 +821,8 @@ def main():
     else:
         suite = unittest.TestSuite(
             loader.loadTestsFromTestCase(c)
-            for c in (Connection, FieldNames, FieldValues, Raw, Aggregated, Errors))
+            for c in (Connection, Statements, FieldNames, FieldValues, Raw, Aggregated,
+                      Errors))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     print("influxdb%s: %d passed, %d failed" % (
