@@ -31,7 +31,8 @@ SAN_DIR=$TOP/build-san
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps
+	influxdb victoria-metrics)
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -68,8 +69,22 @@ ensure_packages() {
 	fi
 	say "installing ${missing[*]}"
 	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" </dev/null
+	# The test stores (prometheus, influxdb, victoria-metrics, apache2) ship
+	# services that would start listening on every interface: forbid
+	# starts during the install (policy-rc.d, invoke-rc.d(8)) unless the
+	# machine has its own policy; the tests run their own instances.
+	local policy=/usr/sbin/policy-rc.d own=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+		"${sudo[@]}" chmod 755 "$policy"
+		own=1
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 \
+		install -y -qq --no-install-recommends "${missing[@]}" </dev/null || {
+		[ "$own" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
+		return 1
+	}
+	[ "$own" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
 }
 
 # --- building --------------------------------------------------------------
@@ -241,6 +256,8 @@ sanitizer_tests() {
 INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Prometheus backend against a real VictoriaMetrics|tests/victoria/run.sh"
+	"InfluxDB 1.x store against a real influxd|tests/influxdb/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
