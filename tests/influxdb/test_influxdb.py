@@ -388,6 +388,17 @@ class FieldNames(unittest.TestCase):
                                ("state", "STRING"), ("up", "BOOLEAN"),
                                ("user", "NUMBER"), ("value", "NUMBER")])
 
+    def test_time_range_by_shard(self):
+        """InfluxDB 1.6 applies the range of SHOW TAG KEYS by shard: a
+        month before the data (no shard) lists no tag; any range with a
+        shard lists the tags of the whole database (its in-memory index
+        is per database). Field keys are not narrowed by time."""
+        got, _ = self.names(names_body([meas("cpu")], S - 30 * 86400000, S - 29 * 86400000))
+        self.assertEqual(got, [f for f in self.expected({"cpu"})
+                               if f[0] not in ("host", "region")])
+        got, _ = self.names(names_body([meas("cpu")], S, S + 60000))
+        self.assertEqual(got, self.expected({"cpu"}))
+
     def test_limit(self):
         got, partial = self.names(names_body([meas("cpu")], limit=3))
         self.assertEqual((got, partial), (self.expected({"cpu"})[:3], True))

@@ -4,9 +4,9 @@
  * keys (typed per SHOW FIELD KEYS); values of _measurement from SHOW
  * MEASUREMENTS, of a tag from SHOW TAG VALUES. Narrowed by the other
  * conditions where InfluxQL takes a WHERE (SHOW FIELD KEYS takes none)
- * and by the time range where it accepts one (InfluxDB 1.6 accepts it for
- * tag keys and values without narrowing by it; SHOW MEASUREMENTS refuses
- * it). docs/INFLUXDB.md shows the statements.
+ * and by the time range where it accepts one (InfluxDB 1.6 applies it to
+ * tag keys and values by shard only; SHOW MEASUREMENTS refuses it).
+ * docs/INFLUXDB.md shows the statements.
  */
 #include "config.h"
 
