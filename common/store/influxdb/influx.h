@@ -5,7 +5,9 @@
  *   influx_ql.c       conditions -> InfluxQL (quoting, escaping, FROM, WHERE)
  *   influx_parse.c    JSON answers of /query, chunked ones included
  *   influx_query.c    asking /query, and the field keys of a measurement
- *   influx_points.c   raw points and pushed-down buckets of one series
+ *   influx_series.c   the series a metric query reads; telling series apart
+ *   influx_points.c   its raw points
+ *   influx_buckets.c  its buckets, where InfluxDB computes them (pushdown)
  *   influx_meta.c     field names and values (SHOW ...)
  * docs/INFLUXDB.md describes the mapping as users see it.
  */
@@ -25,12 +27,17 @@
 #include "series.h"
 #include "store/allow.h"
 #include "store/ask.h"
+#include "store/differ.h"
 #include "store/http.h"
 
 struct json_object;
 
 /* The condition key (and field name) naming the measurement. */
 #define MIRROR_INFLUX_MEASUREMENT "_measurement"
+
+/* InfluxDB's timestamps are int64 nanoseconds: the range it can hold, ms. */
+#define MIRROR_INFLUX_TIME_MIN_MS (-9223372036854LL)
+#define MIRROR_INFLUX_TIME_MAX_MS 9223372036854LL
 
 /* Ceiling on an InfluxQL statement we build; the request's own limits
  * (conditions, set values, string lengths) bound it long before. */
@@ -235,6 +242,60 @@ enum mirror_err mirror_influx_metric_field(const struct mirror_query *q,
 					   struct mirror_influx_metric *m,
 					   struct mirror_error *err);
 
+/* --- influx_series.c ----------------------------------------------------- */
+
+/* The series a metric query reads. */
+struct mirror_influx_series {
+	struct mirror_influx_sel sel;
+	struct mirror_influx_fields fields;
+	struct mirror_influx_metric m;
+	int64_t lo, hi;   /* the query's range, inside InfluxDB's (int64 ns) */
+};
+
+/*
+ * Reads q's conditions, asks the measurement's field keys and chooses the
+ * field (mirror_influx_metric_field). MIRROR_ERR_BAD_REQUEST without a
+ * _measurement condition, MIRROR_ERR_METRIC_NOT_FOUND for no such
+ * measurement. Free with mirror_influx_series_free (also after a failure).
+ */
+enum mirror_err mirror_influx_series_resolve(const struct mirror_influx_job *j,
+					     struct mirror_influx_series *s);
+void mirror_influx_series_free(struct mirror_influx_series *s);
+
+/* Appends " FROM .. WHERE <tags> AND time >= lo AND time < hi". */
+void mirror_influx_from_where(struct mirror_buf *b, const struct mirror_influx_series *s);
+
+/* MIRROR_ERR_METRIC_NOT_FOUND, why, with the selection in err->metric
+ * (`"cpu" WHERE "host" = 'a'`). */
+enum mirror_err mirror_influx_not_found(const struct mirror_influx_job *j,
+					const struct mirror_influx_series *s,
+					const char *why);
+
+/* The series an answer showed: the first, and up to the differ limit of
+ * others, each as {"_measurement": name, tag: value, ...}. */
+struct mirror_influx_seen {
+	struct json_object *ids[MIRROR_STORE_DIFFER_MAX];
+	size_t n;
+	bool current_first;   /* the rows coming belong to ids[0] */
+};
+
+/* Notes a series (or another chunk of one) beginning. */
+enum mirror_err mirror_influx_seen_series(struct mirror_influx_seen *s, const char *name,
+					  struct json_object *tags);
+/* MIRROR_ERR_BAD_REQUEST naming the tags that differ when several showed. */
+enum mirror_err mirror_influx_seen_check(const struct mirror_influx_seen *s,
+					 struct mirror_error *err);
+void mirror_influx_seen_free(struct mirror_influx_seen *s);
+
+/* A point's value: numbers as doubles, booleans as 1 and 0;
+ * MIRROR_ERR_STORE for a string or a number the parser could not hold. */
+enum mirror_err mirror_influx_point_value(const struct mirror_influx_value *c,
+					  const struct mirror_influx_metric *m,
+					  double *v, struct mirror_error *err);
+
+/* An epoch=ms time cell; false when it is not an integer. */
+bool mirror_influx_cell_time(const struct mirror_influx_value *c, int64_t *t);
+
 /* --- influx_points.c ----------------------------------------------------- */
 
 /*
@@ -244,6 +305,8 @@ enum mirror_err mirror_influx_metric_field(const struct mirror_query *q,
  */
 enum mirror_err mirror_influx_points(const struct mirror_influx_job *j,
 				     struct mirror_series *out);
+
+/* --- influx_buckets.c ---------------------------------------------------- */
 
 /*
  * The aggregated answer computed by InfluxDB where it equals the
