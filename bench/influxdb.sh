@@ -210,7 +210,7 @@ fmt_ms() {
 {
 	echo "# InfluxDB store benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
-	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 	echo "- $(influxd version 2>&1 | head -1), loopback; nginx $("$(stack_nginx_bin)" -v 2>&1 | sed 's|.*/||'); responder threads ${MIRROR_THREADS:-4 (default)}"
 	echo "- wrk ${DURATION} s per run, median of ${RUNS} runs; -t1 -c1 and -t2 -cN; keep-alive"
 	echo "- mirror: HTTPS -> nginx -> FastCGI -> fcgi/mirror-fcgi -> HTTP -> influxd (SHOW FIELD KEYS, then the data query)"
