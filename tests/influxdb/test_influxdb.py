@@ -522,6 +522,15 @@ class Raw(unittest.TestCase):
         self.check([meas(["cpu", "mem"]), meas(["cpu", "disk"]), cond("host", "web-2")],
                    data.field_points("cpu", WEB2, "value"), S, E)
 
+    def test_long_in_set_value(self):
+        """600 values of 500 bytes: a statement over 256 KiB goes as a POST
+        form, and still selects the one series."""
+        many = ["h%03d-" % i + "x" * 495 for i in range(600)] + ["web-2"]
+        log = QueryLog()
+        self.check([meas("cpu"), cond("host", many)],
+                   data.field_points("cpu", WEB2, "value"), S, E)
+        self.assertTrue(any(len(line) > 300000 for line in log.statements()))
+
     def test_escaped_values(self):
         for v in data.ESC_VALUES:
             self.check([meas("esc"), cond("path", v)],

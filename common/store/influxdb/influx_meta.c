@@ -105,11 +105,32 @@ run(const struct mirror_influx_job *j, const struct mirror_buf *ql,
 
 /* --- field names ---------------------------------------------------------- */
 
-struct names {
-	size_t stmt;                      /* of the series being read */
-	struct strings tags;
-	struct mirror_influx_fields fields;
+/* A field key as SHOW FIELD KEYS lists it, once per measurement; which
+ * answer row it came from, so the first type listed wins. */
+struct key {
+	char *name;           /* owned */
+	enum mirror_field_type type;
+	size_t row;
 };
+
+struct names {
+	size_t stmt;          /* of the series being read */
+	struct strings tags;
+	struct key *keys;     /* owned */
+	size_t nkeys, cap, max;
+	bool cut;
+};
+
+static void
+names_free(struct names *n)
+{
+	size_t i;
+
+	strings_free(&n->tags);
+	for (i = 0; i < n->nkeys; i++)
+		free(n->keys[i].name);
+	free(n->keys);
+}
 
 static enum mirror_err
 names_series(void *ctx, size_t stmt, const char *name, struct json_object *tags)
@@ -122,44 +143,73 @@ names_series(void *ctx, size_t stmt, const char *name, struct json_object *tags)
 	return MIRROR_OK;
 }
 
+/* One [fieldKey, fieldType] row; a type newer than this code is left out. */
+static enum mirror_err
+add_key(struct names *n, const struct mirror_influx_value *c, size_t k)
+{
+	enum mirror_field_type type;
+	struct key *p;
+	bool integer;
+
+	if (k < 2 || c[0].type != MIRROR_INFLUX_STRING || c[1].type != MIRROR_INFLUX_STRING)
+		return MIRROR_ERR_STORE;
+	type = mirror_influx_field_type(c[1].s, &integer);
+	if (type == MIRROR_FIELD_MAX)
+		return MIRROR_OK;
+	if (n->nkeys == n->max) {
+		n->cut = true;
+		return MIRROR_OK;
+	}
+	if (n->nkeys == n->cap) {
+		n->cap = n->cap ? n->cap * 2 : 64;
+		p = realloc(n->keys, n->cap * sizeof *p);
+		if (p == NULL)
+			return MIRROR_ERR_NOMEM;
+		n->keys = p;
+	}
+	p = &n->keys[n->nkeys];
+	p->type = type;
+	p->row = n->nkeys;
+	if ((p->name = strdup(c[0].s)) == NULL)
+		return MIRROR_ERR_NOMEM;
+	n->nkeys++;
+	return MIRROR_OK;
+}
+
 static enum mirror_err
 names_row(void *ctx, const struct mirror_influx_value *c, size_t k)
 {
 	struct names *n = ctx;
 
 	if (n->stmt == 1)
-		return mirror_influx_fields_row(&n->fields, c, k);
+		return add_key(n, c, k);
 	if (k < 1 || c[0].type != MIRROR_INFLUX_STRING)
 		return MIRROR_ERR_STORE;
 	return strings_add(&n->tags, c[0].s);
 }
 
 static int
-by_name(const void *a, const void *b)
+by_name_row(const void *a, const void *b)
 {
-	const struct mirror_influx_field *x = a, *y = b;
+	const struct key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 
-	return strcmp(x->name, y->name);
+	return c != 0 ? c : (x->row > y->row) - (x->row < y->row);
 }
 
+/* True when name is a tag key (tags sorted). */
 static bool
-listed(const struct mirror_field_list *out, const char *name)
+is_tag(const struct names *n, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < out->len; i++)
-		if (strcmp(out->items[i].name, name) == 0)
-			return true;
-	return false;
+	return n->tags.len > 0 && bsearch(&name, n->tags.items, n->tags.len,
+	    sizeof *n->tags.items, mirror_strcmp_ptr) != NULL;
 }
 
-/* Appends a field unless listed; false once the limit is reached. */
+/* Appends a field; false once the limit is reached. */
 static bool
 offer(struct mirror_field_list *out, int64_t limit, const char *name,
       enum mirror_field_type type, enum mirror_err *e)
 {
-	if (listed(out, name))
-		return true;
 	if ((int64_t)out->len >= limit) {
 		out->partial = true;
 		return false;
@@ -168,34 +218,65 @@ offer(struct mirror_field_list *out, int64_t limit, const char *name,
 	return *e == MIRROR_OK;
 }
 
-/* _measurement, then the tag keys, then the field keys, each sorted. */
+/* _measurement, then the tag keys, then the field keys, each sorted and
+ * each name once (sorting, not searching: a database may list a field
+ * key in thousands of measurements). */
 static enum mirror_err
 names_answer(struct names *n, int64_t limit, struct mirror_field_list *out)
 {
+	const char *m = MIRROR_INFLUX_MEASUREMENT, *name;
 	enum mirror_err e = MIRROR_OK;
 	size_t i;
 
 	if (n->tags.len > 1)
 		qsort(n->tags.items, n->tags.len, sizeof *n->tags.items, mirror_strcmp_ptr);
-	if (n->fields.len > 1)
-		qsort(n->fields.items, n->fields.len, sizeof *n->fields.items, by_name);
-	if (!offer(out, limit, MIRROR_INFLUX_MEASUREMENT, MIRROR_FIELD_STRING, &e))
+	if (n->nkeys > 1)
+		qsort(n->keys, n->nkeys, sizeof *n->keys, by_name_row);
+	if (!offer(out, limit, m, MIRROR_FIELD_STRING, &e))
 		return e;
-	for (i = 0; i < n->tags.len; i++)
-		if (!offer(out, limit, n->tags.items[i], MIRROR_FIELD_STRING, &e))
+	for (i = 0; i < n->tags.len; i++) {
+		name = n->tags.items[i];
+		if (strcmp(name, m) == 0 || (i > 0 && strcmp(name, n->tags.items[i - 1]) == 0))
+			continue;
+		if (!offer(out, limit, name, MIRROR_FIELD_STRING, &e))
 			return e;
-	for (i = 0; i < n->fields.len; i++)
-		if (!offer(out, limit, n->fields.items[i].name, n->fields.items[i].type, &e))
+	}
+	for (i = 0; i < n->nkeys; i++) {
+		name = n->keys[i].name;
+		if (strcmp(name, m) == 0 || (i > 0 && strcmp(name, n->keys[i - 1].name) == 0) ||
+		    is_tag(n, name))
+			continue;
+		if (!offer(out, limit, name, n->keys[i].type, &e))
 			return e;
-	out->partial |= n->tags.cut;
+	}
+	out->partial |= n->tags.cut || n->cut;
 	return e;
+}
+
+/* SHOW TAG KEYS [FROM ..] [WHERE ..]; SHOW FIELD KEYS [FROM ..] */
+static void
+names_ql(const struct mirror_influx_job *j, const struct mirror_influx_sel *sel,
+	 struct mirror_buf *ql)
+{
+	mirror_buf_adds(ql, "SHOW TAG KEYS");
+	if (sel->nnames > 0) {
+		mirror_buf_adds(ql, " FROM ");
+		mirror_buf_adds(ql, text(&sel->from));
+	}
+	add_where(ql, sel, "", j->q, true);
+	mirror_buf_adds(ql, "; SHOW FIELD KEYS");
+	if (sel->nnames > 0) {
+		mirror_buf_adds(ql, " FROM ");
+		mirror_buf_adds(ql, text(&sel->from));
+	}
 }
 
 enum mirror_err
 mirror_influx_field_names(const struct mirror_influx_job *j,
 			  struct mirror_field_list *out)
 {
-	struct names n = {0, {NULL, 0, 0, j->conf->max_store_points, false}, {NULL, 0, 0}};
+	size_t max = j->conf->max_store_points;
+	struct names n = {0, {NULL, 0, 0, max, false}, NULL, 0, 0, max, false};
 	struct mirror_influx_sink sink = {&n, names_series, names_row};
 	struct mirror_influx_sel sel;
 	struct mirror_buf ql;
@@ -203,25 +284,14 @@ mirror_influx_field_names(const struct mirror_influx_job *j,
 
 	mirror_buf_init(&ql, MIRROR_INFLUX_QL_MAX);
 	if (e == MIRROR_OK && !sel.nothing) {
-		mirror_buf_adds(&ql, "SHOW TAG KEYS");
-		if (sel.nnames > 0) {
-			mirror_buf_adds(&ql, " FROM ");
-			mirror_buf_adds(&ql, text(&sel.from));
-		}
-		add_where(&ql, &sel, "", j->q, true);
-		mirror_buf_adds(&ql, "; SHOW FIELD KEYS");
-		if (sel.nnames > 0) {
-			mirror_buf_adds(&ql, " FROM ");
-			mirror_buf_adds(&ql, text(&sel.from));
-		}
+		names_ql(j, &sel, &ql);
 		e = run(j, &ql, &sink);
 		if (e == MIRROR_OK)
 			e = names_answer(&n, j->q->limit, out);
 	}
 	if (e == MIRROR_ERR_NOMEM && j->err->code != e)
 		mirror_error_set(j->err, e, "out of memory");
-	strings_free(&n.tags);
-	mirror_influx_fields_free(&n.fields);
+	names_free(&n);
 	mirror_buf_free(&ql);
 	mirror_influx_sel_free(&sel);
 	return e;
