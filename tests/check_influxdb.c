@@ -140,7 +140,7 @@ START_TEST(test_select)
 	struct mirror_error err;
 	enum mirror_err e;
 
-	check_make_query(&q, r->conds);
+	check_query_make(&q, r->conds);
 	mirror_error_clear(&err);
 	e = mirror_influx_select(&q, r->skip, r->rp, &sel, &err);
 	ck_assert_msg(e == r->e, "row %d: %d %s", _i, e, err.details);
@@ -408,7 +408,7 @@ START_TEST(test_metric_field)
 		snprintf(cond, sizeof cond, "%s=1", r->cond);
 		conds[1] = cond;
 	}
-	check_make_query(&q, conds);
+	check_query_make(&q, conds);
 	q.metric_field = r->metric_field != NULL ? strdup(r->metric_field) : NULL;
 	add_keys(&f, r->keys);
 	mirror_error_clear(&err);

@@ -185,7 +185,7 @@ START_TEST(test_selector)
 	enum mirror_prom_kind kind;
 	enum mirror_err e;
 
-	check_make_query(&q, r->conds);
+	check_query_make(&q, r->conds);
 	mirror_error_clear(&err);
 	mirror_buf_init(&b, 1 << 20);
 	e = mirror_prom_selector(&q, r->skip, &kind, &b, &err);

@@ -1,4 +1,4 @@
-/* Queries for the unit suites (check_query.h). */
+/* Queries written as text for the unit suites (check_query.h). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -46,7 +46,7 @@ add_cond(struct mirror_query *q, const char *spec)
 }
 
 void
-check_make_query(struct mirror_query *q, const char *const *conds)
+check_query_make(struct mirror_query *q, const char *const *conds)
 {
 	size_t n;
 

@@ -1,6 +1,8 @@
 /*
- * connectionDetails keys that every store reaching a URL reads the same
- * way: the request timeout and optional credential strings.
+ * connectionDetails keys every URL store reads the same way: the store's
+ * URL (checked against MIRROR_STORE_ALLOW), its timeout, and basic-auth
+ * credentials. The keys are those of the existing Python Prometheus
+ * mirror, so a stream moved between stores keeps its details.
  */
 #ifndef MIRROR_STORE_DETAILS_H
 #define MIRROR_STORE_DETAILS_H
@@ -10,32 +12,39 @@
 
 #include "conf.h"
 #include "error.h"
+#include "store/http.h"
 
 struct json_object;
 
-/* Longest credential or certificate string accepted. */
+/* Longest credential string accepted. */
 #define MIRROR_STORE_SECRET_MAX 8192
 
 /*
- * The timeout of a store call in ms: connectionDetails.requestTimeout
- * (integer ms >= 1) or request_timeout_seconds (number > 0), the former
- * winning; conf's default when neither is given. A larger value than
- * MIRROR_STORE_TIMEOUT_MAX_MS is lowered to it, not refused (decision 6:
- * the store's timeout stays under the front server's, so the client gets
- * the mirror's JSON error rather than nginx's 504). Returns
- * MIRROR_ERR_BAD_REQUEST for a malformed value.
+ * connectionDetails.url, required: checked against conf's allowlist and
+ * written normalised (mirror_store_allow) to norm. MIRROR_ERR_BAD_REQUEST
+ * when absent, malformed or refused.
+ */
+enum mirror_err mirror_store_url(const struct mirror_conf *conf, struct json_object *details,
+				 char *norm, size_t norm_size, struct mirror_error *err);
+
+/*
+ * The per-request store timeout in ms: connectionDetails.requestTimeout
+ * (ms) or request_timeout_seconds, else conf's default; clamped to conf's
+ * ceiling (MIRROR-API.md decision 6: our timeout stays under the front
+ * server's, so the client gets our JSON error, not nginx's 504).
+ * MIRROR_ERR_BAD_REQUEST for a malformed or non-positive value.
  */
 enum mirror_err mirror_store_timeout(const struct mirror_conf *conf,
-				     struct json_object *details, int64_t *timeout_ms,
+				     struct json_object *details, int64_t *ms,
 				     struct mirror_error *err);
 
 /*
- * Reads the n optional strings paths[i] (dotted, as in messages; at most
- * MIRROR_STORE_SECRET_MAX bytes) of obj into *outs[i], borrowed from obj;
- * each stays NULL when absent.
+ * connectionDetails.username and .password (optional strings, borrowed
+ * from details) into auth. MIRROR_ERR_BAD_REQUEST for a wrong type or a
+ * string over MIRROR_STORE_SECRET_MAX bytes.
  */
-enum mirror_err mirror_store_strings(struct json_object *obj, const char *const *paths,
-				     const char **const *outs, size_t n,
-				     struct mirror_error *err);
+enum mirror_err mirror_store_basic_auth(struct json_object *details,
+					struct mirror_http_auth *auth,
+					struct mirror_error *err);
 
 #endif

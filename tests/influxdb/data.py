@@ -1,19 +1,18 @@
 """Deterministic test data for the InfluxDB store, written with line
 protocol, and the answers the mirror must give for it, computed here from
-the same generated points (tests/deploy/answers.py for decisions 1-5),
+the same generated points (tests/lib/mirror_ref.py for decisions 1-5),
 never read back from InfluxDB. Standard library only.
 
 `python3 data.py DIR` writes DIR/<retention policy>.lp, one file per
 retention policy, timestamps in ms.
 """
 
-import math
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy"))
-from answers import (METHODS, PERCENTILES, aggregate, clean,  # noqa: E402,F401
-                     percentile, raw, reduce)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from mirror_ref import (METHODS, PERCENTILES, aggregate, clean,  # noqa: E402,F401
+                        percentile, raw, reduce)
 
 # 2024-01-01T00:00:00Z: a fixed past range, so expected values never move.
 BASE = 1704067200

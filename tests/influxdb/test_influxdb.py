@@ -20,12 +20,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-import data
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy"))
-import storetest  # noqa: E402
-from storetest import (Listener, ask, close, cond, connection_body,  # noqa: E402
-                       metric_body, names_body, points, read_request, values_body)
+import data  # first: puts tests/lib on the path
+import mirror_client
+from mirror_client import Listener, Mirror, cond, points, read_request
+from mirror_ref import close
 
 ENV = os.environ
 MIRROR = ENV.get("IT_MIRROR_URL", "")
@@ -55,7 +53,28 @@ def details(url=None, **extra):
     return d
 
 
-storetest.configure(MIRROR, CA, KEY, details, (S, E))
+ask = Mirror(MIRROR, CA, KEY).ask
+
+
+# Request bodies with this suite's connectionDetails unless given others.
+def connection_body(d=None):
+    return mirror_client.connection_body(d or details())
+
+
+def names_body(conditions=(), start=None, end=None, limit=2147483647, d=None):
+    return mirror_client.names_body(d or details(), conditions, start, end, limit)
+
+
+def values_body(field, conditions=(), prefix=None, offset=0, limit=2147483647,
+                d=None, start=S, end=E):
+    return mirror_client.values_body(d or details(), field, conditions, prefix,
+                                     offset, limit, start, end)
+
+
+def metric_body(conditions, start, end, method=None, bucket=None, limit=100500,
+                latest_first=False, d=None):
+    return mirror_client.metric_body(d or details(), conditions, start, end, method,
+                                     bucket, limit, latest_first)
 
 
 def meas(name):

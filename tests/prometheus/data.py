@@ -1,7 +1,7 @@
 """Deterministic test data for the Prometheus backend, and the answers the
 mirror must give for it, computed here independently of the mirror's C
 code: from the same generated samples, with MIRROR-API.md's decisions
-1-5 for windows and aggregation (tests/deploy/answers.py) and
+1-5 for windows and aggregation (tests/lib/mirror_ref.py) and
 Prometheus' documented increase() for counters. Standard library only.
 
 `python3 data.py FILE` writes the samples as OpenMetrics for
@@ -15,9 +15,9 @@ import math
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy"))
-from answers import (METHODS, PERCENTILES, aggregate, clean,  # noqa: E402,F401
-                     percentile, raw, reduce)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from mirror_ref import (METHODS, PERCENTILES, aggregate, clean,  # noqa: E402,F401
+                        percentile, raw, reduce)
 
 # 2024-01-01T00:00:00Z: a fixed past range, so expected values never move.
 # Prometheus is started with a retention long enough to keep it.

@@ -6,8 +6,8 @@
 #
 #   1. data.py writes deterministic samples: as OpenMetrics, which promtool
 #      turns into TSDB blocks (fixed 2024 timestamps, kept by a long
-#      retention) for a Prometheus with a config that scrapes nothing; or
-#      as text exposition imported into VictoriaMetrics
+#      retention) for a Prometheus with a config that scrapes nothing
+#      (lib.sh); or as text exposition imported into VictoriaMetrics
 #      (/api/v1/import/prometheus), which runs with
 #      -search.latencyOffset=0s and -search.disableCache. Either listens on
 #      a free loopback port only.
@@ -32,6 +32,8 @@ PY=${PYTHON:-python3}
 
 # shellcheck source=../../nginx/stack.sh
 . "$TOP/nginx/stack.sh"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 STORE=${PT_STORE:-prometheus}
 case $STORE in
@@ -93,52 +95,40 @@ DOWN_PORT=$(free_port)
 OUTSIDE_PORT=$(free_port)
 MIRROR_PORT=$(free_port)
 
-# ready URL: polls until the store answers, or fails showing its log.
-ready() {
+start_prometheus() {
+	prom_start "$WORK" "$PROM_PORT" || {
+		echo "prometheus tests: Prometheus did not become ready" >&2
+		return 1
+	}
+}
+
+# No cache and no hidden newest 30 s: what a test asks is what is stored
+# (docs/PROMETHEUS.md, "VictoriaMetrics").
+start_victoriametrics() {
 	local i
+	victoria-metrics -httpListenAddr="127.0.0.1:$PROM_PORT" -storageDataPath="$WORK/vm" \
+		-retentionPeriod=100y -search.latencyOffset=0s -search.disableCache \
+		-loggerLevel=WARN >>"$WORK/victoria.log" 2>&1 &
+	PROM_PID=$!
 	for ((i = 0; i < 300; i++)); do
-		if curl -sf -o /dev/null "$1"; then
+		if curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/health"; then
 			return 0
 		fi
 		kill -0 "$PROM_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	tail -n 20 "$WORK/store.log" >&2
-	echo "prometheus tests: $STORE did not become ready" >&2
+	tail -n 20 "$WORK/victoria.log" >&2
+	echo "prometheus tests: VictoriaMetrics did not become ready" >&2
 	return 1
-}
-
-start_prometheus() {
-	prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-		--web.listen-address="127.0.0.1:$PROM_PORT" \
-		--storage.tsdb.retention.time=20y >>"$WORK/store.log" 2>&1 &
-	PROM_PID=$!
-	ready "http://127.0.0.1:$PROM_PORT/-/ready"
-}
-
-# No cache and no hidden newest 30 s: what a test asks is what is stored
-# (docs/PROMETHEUS.md, "VictoriaMetrics").
-start_victoria() {
-	victoria-metrics -httpListenAddr="127.0.0.1:$PROM_PORT" -storageDataPath="$WORK/vm" \
-		-retentionPeriod=100y -search.latencyOffset=0s -search.disableCache \
-		-loggerLevel=WARN >>"$WORK/store.log" 2>&1 &
-	PROM_PID=$!
-	ready "http://127.0.0.1:$PROM_PORT/health"
 }
 
 start_store() {
 	"start_$STORE"
 }
-start_victoriametrics() { start_victoria; }
 
 echo "prometheus tests: loading test data into $STORE"
 if [ "$STORE" = prometheus ]; then
-	"$PY" "$HERE/data.py" "$WORK/data.om"
-	promtool tsdb create-blocks-from openmetrics "$WORK/data.om" "$WORK/tsdb" >"$WORK/promtool.log" 2>&1 || {
-		cat "$WORK/promtool.log" >&2
-		exit 1
-	}
-	printf 'global:\n  scrape_interval: 1m\n' >"$WORK/prometheus.yml"
+	prom_load "$WORK"
 	start_store
 else
 	"$PY" "$HERE/data.py" --exposition "$WORK/data.prom"

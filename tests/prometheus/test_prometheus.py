@@ -22,12 +22,9 @@ import threading
 import time
 import unittest
 
-import data
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy"))
-import storetest  # noqa: E402
-from storetest import (Listener, ask, close, cond, connection_body,  # noqa: E402,F401
-                       metric_body, names_body, points, read_request, values_body)
+import data  # first: puts tests/lib on the path
+from mirror_client import Listener, Mirror, cond, points, read_request
+from mirror_ref import close
 
 ENV = os.environ
 MIRROR = ENV.get("PT_MIRROR_URL", "")          # https://localhost:PORT
@@ -51,6 +48,8 @@ S = data.BASE * 1000
 E = data.END * 1000
 MIN = 60000
 
+ask = Mirror(MIRROR, CA, KEY).ask
+
 # --- requests shaped like StackState's ------------------------------------
 
 
@@ -60,15 +59,53 @@ def details(url=None, **extra):
     return d
 
 
-storetest.configure(MIRROR, CA, KEY, details, (S, E))
-
-
 def stored(samples):
     """The samples the store holds: VictoriaMetrics drops NaN on import."""
     return [(t, v) for t, v in samples if not (VM and math.isnan(v))]
 
+
 GAUGE_A = [cond("__gauge__", data.GAUGE), cond("job", "mt"), cond("instance", "a")]
 COUNTER_A = [cond("__counter__", data.COUNTER), cond("instance", "a")]
+
+
+def connection_body(d=None):
+    return {"_type": "TestConnectionRequest", "connectionDetails": d or details()}
+
+
+def names_body(conditions=(), start=None, end=None, limit=2147483647, d=None):
+    q = {"conditions": list(conditions), "limit": limit, "latestFirst": False,
+         "_type": "FieldNamesQuery"}
+    if start is not None:
+        q["startTime"], q["endTime"] = start, end
+    return {"_type": "FieldNamesRequest", "connectionDetails": d or details(),
+            "query": q}
+
+
+def values_body(field, conditions=(), prefix=None, offset=0, limit=2147483647,
+                d=None, start=S, end=E):
+    q = {"conditions": list(conditions), "startTime": start, "endTime": end,
+         "field": {"_type": "FieldDescriptor", "classified": False,
+                   "fieldName": field, "fieldType": "STRING"},
+         "limit": limit, "offset": offset, "latestFirst": False,
+         "_type": "FieldValuesQuery"}
+    if prefix is not None:
+        q["fieldValuePrefix"] = prefix
+    return {"_type": "FieldValuesRequest", "connectionDetails": d or details(),
+            "query": q}
+
+
+def metric_body(conditions, start, end, method=None, bucket=None,
+                limit=100500, latest_first=False, d=None):
+    q = {"conditions": list(conditions), "startTime": start, "endTime": end,
+         "limit": limit, "latestFirst": latest_first, "_type": "MetricsQuery"}
+    if method is not None:
+        q["aggregation"] = {"method": method, "bucketSizeMillis": bucket,
+                            "_type": "Aggregation"}
+    return {"_type": "MetricsRequest", "connectionDetails": d or details(),
+            "query": q}
+
+
+# --- fake stores ------------------------------------------------------------
 
 
 BUILDINFO = b'{"status":"success","data":{"version":"2.42.0"}}'

@@ -93,7 +93,7 @@ static enum mirror_err
 ping(const struct mirror_influx_job *j)
 {
 	struct mirror_http_resp r;
-	enum mirror_err e = mirror_store_ask(&j->st, "/ping", "", false, &r, j->err);
+	enum mirror_err e = mirror_store_request(&j->st, "/ping", "", false, &r);
 
 	if (e != MIRROR_OK || r.status == 204 || r.status == 200)
 		return e;

@@ -26,7 +26,7 @@
 #include "query.h"
 #include "series.h"
 #include "store/allow.h"
-#include "store/ask.h"
+#include "store/call.h"
 #include "store/differ.h"
 #include "store/http.h"
 
@@ -169,7 +169,7 @@ enum mirror_err mirror_influx_parse(const struct mirror_http_resp *r,
 
 /* What one store method needs to talk to its store. */
 struct mirror_influx_job {
-	struct mirror_store_target st;   /* http, base, auth, deadline */
+	struct mirror_store_call st;     /* http, base, auth, deadline */
 	const struct mirror_influx_target *t;
 	const struct mirror_conf *conf;
 	const struct mirror_query *q;

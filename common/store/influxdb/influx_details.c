@@ -41,15 +41,17 @@ read_auth(struct json_object *d, struct mirror_influx_target *t,
 	  struct mirror_error *err)
 {
 	static const char *const paths[] = {
-		"connectionDetails.username", "connectionDetails.password",
 		"connectionDetails.token", "connectionDetails.ca_file",
 		"connectionDetails.ca_pem",
 	};
 	struct mirror_http_auth *a = &t->auth;
-	const char **const outs[] = {&a->username, &a->password, &a->token,
-	    &a->ca_file, &a->ca_pem};
-	enum mirror_err e = mirror_store_strings(d, paths, outs, 5, err);
+	const char **const outs[] = {&a->token, &a->ca_file, &a->ca_pem};
+	enum mirror_err e = mirror_store_basic_auth(d, a, err);
+	size_t i;
 
+	for (i = 0; i < 3 && e == MIRROR_OK; i++)
+		e = mirror_jin_string(d, paths[i], MIRROR_STORE_SECRET_MAX, false,
+		    outs[i], NULL, err);
 	/* The token travels as a header value: it must not start another. */
 	if (e == MIRROR_OK && a->token != NULL && strpbrk(a->token, "\r\n"))
 		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
@@ -90,11 +92,12 @@ mirror_influx_target_read(const struct mirror_conf *conf, const struct mirror_qu
 			  struct mirror_influx_target *t, struct mirror_error *err)
 {
 	struct json_object *d = q->details;
-	const char *url = NULL;
+	const char *url;
 	enum mirror_err e;
 
 	memset(t, 0, sizeof *t);
 	t->max_bytes = conf->store_max_bytes;
+	/* The url first: its absence is the first thing to tell. */
 	e = mirror_jin_string(d, "connectionDetails.url", MIRROR_STORE_URL_MAX - 1,
 	    true, &url, NULL, err);
 	if (e == MIRROR_OK)
@@ -107,7 +110,7 @@ mirror_influx_target_read(const struct mirror_conf *conf, const struct mirror_qu
 		e = read_tuning(d, t, err);
 	/* Last, so a malformed request is refused before any look at URLs. */
 	if (e == MIRROR_OK)
-		e = mirror_store_allow(conf->store_allow, conf->nstore_allow, url,
-		    t->url, sizeof t->url, err);
+		e = mirror_store_url(conf, d, t->url, sizeof t->url, err);
+	(void)url;
 	return e;
 }

@@ -30,11 +30,12 @@ mirror_influx_job_start(struct mirror_influx_job *j, struct mirror_http *http,
 	j->st.timeout_ms = t->timeout_ms;
 	j->st.max_bytes = t->max_bytes;
 	j->st.gzip = t->gzip;
+	j->st.err = err;
 	j->t = t;
 	j->conf = conf;
 	j->q = q;
 	j->err = err;
-	mirror_store_start(&j->st);
+	mirror_store_call_start(&j->st);
 }
 
 enum mirror_err
@@ -59,8 +60,8 @@ mirror_influx_query(const struct mirror_influx_job *j, const char *ql, bool chun
 		mirror_buf_free(&form);
 		return mirror_error_set(j->err, MIRROR_ERR_NOMEM, "out of memory");
 	}
-	e = mirror_store_ask(&j->st, "/query", form.data, form.len > GET_MAX,
-	    &resp, j->err);
+	e = mirror_store_request(&j->st, "/query", form.data, form.len > GET_MAX,
+	    &resp);
 	mirror_buf_free(&form);
 	return e != MIRROR_OK ? e : mirror_influx_parse(&resp, sink, infinite, j->err);
 }

@@ -14,7 +14,22 @@
 #include "store/details.h"
 #include "prom.h"
 
+#define SECRET_MAX MIRROR_STORE_SECRET_MAX
 #define DAY_S 86400
+
+/* Optional strings; each stays NULL when absent. */
+static enum mirror_err
+read_strings(struct json_object *obj, const char *const *paths,
+	     const char **const *outs, size_t n, struct mirror_error *err)
+{
+	enum mirror_err e = MIRROR_OK;
+	size_t i;
+
+	for (i = 0; i < n && e == MIRROR_OK; i++)
+		e = mirror_jin_string(obj, paths[i], SECRET_MAX, false, outs[i],
+		    NULL, err);
+	return e;
+}
 
 static enum mirror_err
 read_aws(struct json_object *d, struct mirror_prom_target *t,
@@ -36,7 +51,7 @@ read_aws(struct json_object *d, struct mirror_prom_target *t,
 	e = mirror_jin_object(d, "connectionDetails.aws", false, &aws, err);
 	if (e != MIRROR_OK || aws == NULL)
 		return e;
-	e = mirror_store_strings(aws, paths, outs, 5, err);
+	e = read_strings(aws, paths, outs, 5, err);
 	if (e != MIRROR_OK)
 		return e;
 	if (a->aws_key_id == NULL || a->aws_secret == NULL)
@@ -65,7 +80,7 @@ read_auth(struct json_object *d, struct mirror_prom_target *t,
 	struct mirror_http_auth *a = &t->auth;
 	const char **const outs[] = {&a->username, &a->password, &a->bearer,
 	    &a->ca_file, &a->ca_pem};
-	enum mirror_err e = mirror_store_strings(d, paths, outs, 5, err);
+	enum mirror_err e = read_strings(d, paths, outs, 5, err);
 
 	if (e != MIRROR_OK)
 		return e;
@@ -134,22 +149,17 @@ mirror_prom_target_read(const struct mirror_conf *conf, const struct mirror_quer
 			struct mirror_prom_target *t, struct mirror_error *err)
 {
 	struct json_object *d = q->details;
-	const char *url = NULL;
 	enum mirror_err e;
 
 	memset(t, 0, sizeof *t);
 	t->max_bytes = conf->store_max_bytes;
-	e = mirror_jin_string(d, "connectionDetails.url", MIRROR_STORE_URL_MAX - 1,
-	    true, &url, NULL, err);
-	if (e == MIRROR_OK)
-		e = mirror_store_timeout(conf, d, &t->timeout_ms, err);
+	e = mirror_store_timeout(conf, d, &t->timeout_ms, err);
 	if (e == MIRROR_OK)
 		e = read_auth(d, t, err);
 	if (e == MIRROR_OK)
 		e = read_tuning(d, t, err);
 	/* Last, so a malformed request is refused before any look at URLs. */
 	if (e == MIRROR_OK)
-		e = mirror_store_allow(conf->store_allow, conf->nstore_allow, url,
-		    t->url, sizeof t->url, err);
+		e = mirror_store_url(conf, d, t->url, sizeof t->url, err);
 	return e;
 }

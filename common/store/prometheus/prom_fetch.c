@@ -20,7 +20,7 @@
 #include <json.h>
 
 #include "clock.h"
-#include "store/ask.h"
+#include "store/call.h"
 #include "prom.h"
 
 /* Ceiling on a URL or form we build; selectors are bounded by the
@@ -47,13 +47,18 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		 const char *params, bool post, long *status,
 		 struct json_object **root, struct json_object **data)
 {
-	struct mirror_store_target st = {j->http, j->t->url, &j->t->auth,
-	    j->t->timeout_ms, j->deadline, j->t->max_bytes, j->t->gzip};
+	struct mirror_store_call c = {
+		.http = j->http, .base = j->t->url, .auth = &j->t->auth,
+		.max_bytes = j->t->max_bytes, .gzip = j->t->gzip,
+		.timeout_ms = j->t->timeout_ms, .deadline = j->deadline, .err = j->err,
+	};
 	struct mirror_http_resp resp;
 	enum mirror_err e;
 
 	*root = *data = NULL;
-	e = mirror_store_ask(&st, path, params, post, &resp, j->err);
+	if (status != NULL)
+		*status = 0;
+	e = mirror_store_request(&c, path, params, post, &resp);
 	if (status != NULL)
 		*status = e == MIRROR_OK ? resp.status : 0;
 	return e != MIRROR_OK ? e : mirror_prom_answer(&resp, root, data, j->err);

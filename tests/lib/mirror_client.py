@@ -1,10 +1,6 @@
-"""What the store suites (tests/prometheus, tests/influxdb, tests/victoria)
-share: StackState-shaped request bodies, asking the mirror through nginx
-over HTTPS, and loopback listeners that play a silent or hostile store.
-A suite calls configure() before asking: the mirror's URL, CA and key,
-the connectionDetails a body gets when given none, and the time range
-of field-value queries given none.
-Standard library only.
+"""A StackState-shaped client of the mirror, and loopback fake stores, for
+the suites that drive a real store through nginx (tests/prometheus,
+tests/graphite, tests/influxdb). Standard library only.
 """
 
 import http.client
@@ -14,19 +10,14 @@ import ssl
 import threading
 import time
 
-MIRROR = ""          # https://localhost:PORT
-CA = ""
-KEY = "api_key"
-DEFAULT_DETAILS = dict
-RANGE = (0, 0)       # startTime, endTime of field-value queries given none
-
-
-def configure(mirror, ca, key, details, value_range):
-    global MIRROR, CA, KEY, DEFAULT_DETAILS, RANGE
-    MIRROR, CA, KEY, DEFAULT_DETAILS, RANGE = mirror, ca, key, details, value_range
+PATHS = {"TestConnectionRequest": "/api/connection",
+         "FieldNamesRequest": "/api/field/name",
+         "FieldValuesRequest": "/api/field/value",
+         "MetricsRequest": "/api/metric"}
 
 
 def cond(key, value):
+    """An EqualityCondition; a list is an InSetValue."""
     if isinstance(value, list):
         v = {"value": value, "_type": "InSetValue"}
     elif isinstance(value, bool):
@@ -38,51 +29,42 @@ def cond(key, value):
     return {"key": key, "value": v, "_type": "EqualityCondition"}
 
 
+def connection_body(d):
+    return {"_type": "TestConnectionRequest", "connectionDetails": d}
 
 
-def connection_body(d=None):
-    return {"_type": "TestConnectionRequest", "connectionDetails": d or DEFAULT_DETAILS()}
-
-
-def names_body(conditions=(), start=None, end=None, limit=2147483647, d=None):
+def names_body(d, conditions=(), start=None, end=None, limit=2147483647):
     q = {"conditions": list(conditions), "limit": limit, "latestFirst": False,
          "_type": "FieldNamesQuery"}
     if start is not None:
         q["startTime"], q["endTime"] = start, end
-    return {"_type": "FieldNamesRequest", "connectionDetails": d or DEFAULT_DETAILS(),
-            "query": q}
+    return {"_type": "FieldNamesRequest", "connectionDetails": d, "query": q}
 
 
-def values_body(field, conditions=(), prefix=None, offset=0, limit=2147483647,
-                d=None, start=None, end=None):
+def values_body(d, field, conditions=(), prefix=None, offset=0,
+                limit=2147483647, start=None, end=None):
     q = {"conditions": list(conditions),
-         "startTime": RANGE[0] if start is None else start,
-         "endTime": RANGE[1] if end is None else end,
          "field": {"_type": "FieldDescriptor", "classified": False,
                    "fieldName": field, "fieldType": "STRING"},
          "limit": limit, "offset": offset, "latestFirst": False,
          "_type": "FieldValuesQuery"}
+    if start is not None:
+        q["startTime"], q["endTime"] = start, end
     if prefix is not None:
         q["fieldValuePrefix"] = prefix
-    return {"_type": "FieldValuesRequest", "connectionDetails": d or DEFAULT_DETAILS(),
-            "query": q}
+    return {"_type": "FieldValuesRequest", "connectionDetails": d, "query": q}
 
 
-def metric_body(conditions, start, end, method=None, bucket=None,
-                limit=100500, latest_first=False, d=None):
+def metric_body(d, conditions, start, end, method=None, bucket=None,
+                limit=100500, latest_first=False, metric_field=None):
     q = {"conditions": list(conditions), "startTime": start, "endTime": end,
          "limit": limit, "latestFirst": latest_first, "_type": "MetricsQuery"}
     if method is not None:
         q["aggregation"] = {"method": method, "bucketSizeMillis": bucket,
                             "_type": "Aggregation"}
-    return {"_type": "MetricsRequest", "connectionDetails": d or DEFAULT_DETAILS(),
-            "query": q}
-
-
-PATHS = {"TestConnectionRequest": "/api/connection",
-         "FieldNamesRequest": "/api/field/name",
-         "FieldValuesRequest": "/api/field/value",
-         "MetricsRequest": "/api/metric"}
+    if metric_field is not None:
+        q["metricField"] = metric_field
+    return {"_type": "MetricsRequest", "connectionDetails": d, "query": q}
 
 
 class Answer:
@@ -102,33 +84,32 @@ def host_port(url):
     return host, int(port)
 
 
-def ask(body, prefix="/stackstate"):
-    """POSTs body to the mirror through nginx, as StackState does."""
-    host, port = host_port(MIRROR)
-    ctx = ssl.create_default_context(cafile=CA)
-    conn = http.client.HTTPSConnection(host, port, timeout=60, context=ctx)
-    t0 = time.monotonic()
-    try:
-        conn.request("POST", prefix + PATHS[body["_type"]],
-                     body=json.dumps(body).encode(),
-                     headers={"Content-Type": "application/json",
-                              "X-MIRROR-API-KEY": KEY})
-        r = conn.getresponse()
-        return Answer(r.status, r.read().decode(), time.monotonic() - t0)
-    finally:
-        conn.close()
+class Mirror:
+    """The mirror behind nginx: url https://localhost:PORT, its CA, a key."""
+
+    def __init__(self, url, ca, key):
+        self.url, self.ca, self.key = url, ca, key
+
+    def ask(self, body, prefix="/stackstate"):
+        """POSTs body to the mirror through nginx, as StackState does."""
+        host, port = host_port(self.url)
+        ctx = ssl.create_default_context(cafile=self.ca)
+        conn = http.client.HTTPSConnection(host, port, timeout=60, context=ctx)
+        t0 = time.monotonic()
+        try:
+            conn.request("POST", prefix + PATHS[body["_type"]],
+                         body=json.dumps(body).encode(),
+                         headers={"Content-Type": "application/json",
+                                  "X-MIRROR-API-KEY": self.key})
+            r = conn.getresponse()
+            return Answer(r.status, r.read().decode(), time.monotonic() - t0)
+        finally:
+            conn.close()
 
 
 def points(answer):
     t = answer.data()["telemetry"]
     return t["points"], t["isPartial"]
-
-
-def close(a, b):
-    return a == b or abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
-# --- fake stores ------------------------------------------------------------
 
 
 class Listener:
@@ -195,3 +176,9 @@ def read_request(c):
     while len(body) < n:
         body += c.recv(65536)
     return lines[0], headers, body
+
+
+def http_reply(status, ctype, body):
+    """Bytes of an HTTP/1.1 answer with a Content-Length."""
+    return (b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+            % (status.encode(), ctype.encode(), len(body))) + body

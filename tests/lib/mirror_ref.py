@@ -1,12 +1,8 @@
-"""What the mirror must answer for given points, computed independently of
-its C code from MIRROR-API.md's decisions 1-5 (windows, buckets, empty
-buckets, percentiles, NaN), for the store suites (tests/prometheus,
-tests/influxdb, tests/victoria). Standard library only.
-
-Sums are added one point after another in time order, as the mirror's
-engine does (common/agg.c), and reach the same double; a sum beyond
-double range is reported as the largest finite double (a mean as the
-sum of scaled terms), since JSON has no infinities.
+"""The answers the mirror must give for a series, computed independently
+of its C code, from MIRROR-API.md's decisions 1-5: NaN rules, the raw
+window, epoch-aligned buckets and the fourteen aggregation methods. Shared
+by the store suites (tests/prometheus, tests/graphite, tests/influxdb).
+Standard library only.
 """
 
 import math
@@ -22,7 +18,7 @@ DBL_MAX = sys.float_info.max
 
 def clean(points, nan_as_zero=False):
     """Decision 5: NaN dropped, or 0 with nan_interpretation ZERO;
-    infinities dropped."""
+    infinities dropped. points: (t_ms, value) pairs."""
     out = []
     for t, v in points:
         if math.isnan(v):
@@ -51,7 +47,8 @@ def percentile(vals, p):
 
 
 def in_order_sum(vals):
-    """The sum point after point (Python 3.12's sum() compensates)."""
+    """The sum point after point, as the engine adds (common/agg.c);
+    Python 3.12's sum() compensates, so it can differ."""
     s = 0.0
     for v in vals:
         s += v
@@ -59,10 +56,14 @@ def in_order_sum(vals):
 
 
 def clamp(v):
+    """A sum beyond double range reads as the largest finite double
+    (decision 5: JSON has no infinities)."""
     return DBL_MAX if v > DBL_MAX else (-DBL_MAX if v < -DBL_MAX else v)
 
 
 def mean(vals):
+    """The engine's mean: the sum over the count, or, when the sum leaves
+    double range though the mean cannot, the sum of scaled terms."""
     s = in_order_sum(vals)
     if math.isfinite(s):
         return s / len(vals)
@@ -104,3 +105,7 @@ def aggregate(points, start, end, bucket, method, nan_as_zero=False):
             out.append([0.0, b0, b1])
         k += 1
     return out
+
+
+def close(a, b):
+    return a == b or abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
