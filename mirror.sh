@@ -32,7 +32,8 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl libjs-dygraphs)
 TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps chromium
-	graphite-carbon graphite-web python3-whisper gunicorn debhelper lintian logrotate)
+	graphite-carbon graphite-web python3-whisper gunicorn debhelper lintian logrotate
+	influxdb victoria-metrics)
 # Commands the tests need, with the packages that bring them when missing
 # (a node from elsewhere, with its own npm, is fine: tests/console).
 TEST_TOOLS=("npm:nodejs npm")
@@ -258,6 +259,8 @@ sanitizer_tests() {
 INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Prometheus backend against a real VictoriaMetrics|tests/victoria/run.sh"
+	"InfluxDB 1.x store against a real influxd|tests/influxdb/run.sh"
 	"Graphite store against carbon-cache + graphite-web|tests/graphite/run.sh"
 	"bulkhead: hanging and dropped-packet stores beside healthy traffic|tests/bulkhead/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"

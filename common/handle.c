@@ -171,12 +171,21 @@ answer_raw(struct job *j, const struct mirror_series *s)
 	    partial || s->truncated);
 }
 
-static enum mirror_err
-answer_buckets(struct job *j, const struct mirror_series *s)
+/* Buckets an aggregated answer may hold: those the range spans, at most
+ * MIRROR_MAX_BUCKETS. */
+static size_t
+bucket_cap(const struct job *j)
 {
 	uint64_t span = mirror_agg_bucket_count(j->q.start_ms, j->q.end_ms,
 	    j->q.bucket_ms);
-	size_t cap = span < j->conf->max_buckets ? (size_t)span : j->conf->max_buckets;
+
+	return span < j->conf->max_buckets ? (size_t)span : j->conf->max_buckets;
+}
+
+static enum mirror_err
+answer_buckets(struct job *j, const struct mirror_series *s)
+{
+	size_t cap = bucket_cap(j);
 	struct mirror_bucket *out = malloc((cap ? cap : 1) * sizeof *out);
 	size_t n = 0;
 	bool partial = false;
@@ -197,12 +206,38 @@ answer_buckets(struct job *j, const struct mirror_series *s)
 	return e;
 }
 
+/* The store aggregates (store.h, metric_buckets); MIRROR_ERR_NOT_PUSHED
+ * when it declines. An empty range has no bucket to ask for. */
+static enum mirror_err
+answer_pushed(struct job *j, const struct mirror_call *call)
+{
+	struct mirror_buckets out = {NULL, bucket_cap(j), 0, false};
+	enum mirror_err e;
+
+	out.b = malloc(out.max * sizeof *out.b);
+	if (out.b == NULL)
+		return mirror_error_set(&j->err, MIRROR_ERR_NOMEM, "out of memory");
+	e = j->store->metric_buckets(call, &out);
+	if (e == MIRROR_OK)
+		mirror_respond_aggregated(&j->body, out.b,
+		    out.len < out.max ? out.len : out.max, out.partial);
+	free(out.b);
+	return e;
+}
+
 static enum mirror_err
 answer_metric(struct job *j, const struct mirror_call *call)
 {
 	struct mirror_series s;
 	enum mirror_err e;
 
+	if (j->q.aggregated && j->store->metric_buckets != NULL &&
+	    bucket_cap(j) > 0) {
+		e = answer_pushed(j, call);
+		if (e != MIRROR_ERR_NOT_PUSHED)
+			return e;
+		mirror_error_clear(&j->err);
+	}
 	mirror_series_init(&s, j->conf->max_store_points);
 	e = j->store->metric_points(call, &s);
 	if (e == MIRROR_OK) {

@@ -16,5 +16,6 @@ Suite *gateway_suite(void);
 Suite *prometheus_suite(void);
 Suite *graphite_suite(void);
 Suite *bulkhead_suite(void);
+Suite *influxdb_suite(void);
 
 #endif

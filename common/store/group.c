@@ -57,17 +57,37 @@ offer(struct pager *pg, const char *value, size_t len, bool pattern,
 	return *e == MIRROR_OK;
 }
 
+/* Moves the sorted values' duplicates behind the distinct ones (the
+ * caller still owns and frees all of them); returns how many are distinct. */
+static size_t
+distinct(char **values, size_t n)
+{
+	size_t i, u = 1;
+	char *t;
+
+	for (i = 1; i < n; i++) {
+		if (strcmp(values[i], values[u - 1]) == 0)
+			continue;
+		t = values[u];
+		values[u++] = values[i];
+		values[i] = t;
+	}
+	return n > 0 ? u : 0;
+}
+
 enum mirror_err
 mirror_store_group(char **values, size_t n, size_t plen, size_t group_min,
 		  int64_t offset, int64_t limit, struct mirror_value_list *out)
 {
 	struct pager pg = {offset, limit, 0, out};
-	bool group = group_min > 0 && n > group_min;
+	bool group;
 	size_t i = 0, j, len;
 	enum mirror_err e = MIRROR_OK;
 
 	if (n > 1)
 		qsort(values, n, sizeof *values, mirror_strcmp_ptr);
+	n = distinct(values, n);
+	group = group_min > 0 && n > group_min;
 	while (i < n) {
 		len = group ? group_len(values[i], plen) : 0;
 		/* Sorted order keeps every value that starts with a group's

@@ -128,6 +128,25 @@ set_tls(CURL *c, const struct mirror_http_auth *a)
 	return ok;
 }
 
+/* Adds the header line head + value (head ends in ": " or a scheme). */
+static bool
+add_header(struct curl_slist **hdrs, const char *head, const char *value)
+{
+	size_t n = strlen(head) + strlen(value) + 1;
+	struct curl_slist *l;
+	char *line = malloc(n);
+
+	if (line == NULL)
+		return false;
+	snprintf(line, n, "%s%s", head, value);
+	l = curl_slist_append(*hdrs, line);
+	free(line);
+	if (l == NULL)
+		return false;
+	*hdrs = l;
+	return true;
+}
+
 /*
  * SigV4 with static keys; temporary keys also need their session token
  * as a header, which libcurl 7.88 does not add by itself
@@ -137,8 +156,6 @@ static bool
 set_sigv4(CURL *c, const struct mirror_http_auth *a, struct curl_slist **hdrs)
 {
 	char provider[160];
-	struct curl_slist *l;
-	char *line;
 	bool ok = true;
 
 	snprintf(provider, sizeof provider, "aws:amz:%s:%s", a->aws_region,
@@ -148,17 +165,7 @@ set_sigv4(CURL *c, const struct mirror_http_auth *a, struct curl_slist **hdrs)
 	ok &= curl_easy_setopt(c, CURLOPT_PASSWORD, a->aws_secret) == CURLE_OK;
 	if (!ok || a->aws_token == NULL)
 		return ok;
-	line = malloc(strlen(a->aws_token) + 32);
-	if (line == NULL)
-		return false;
-	snprintf(line, strlen(a->aws_token) + 32, "X-Amz-Security-Token: %s",
-	    a->aws_token);
-	l = curl_slist_append(*hdrs, line);
-	free(line);
-	if (l == NULL)
-		return false;
-	*hdrs = l;
-	return true;
+	return add_header(hdrs, "X-Amz-Security-Token: ", a->aws_token);
 }
 
 static bool
@@ -168,7 +175,10 @@ set_auth(CURL *c, const struct mirror_http_auth *a, struct curl_slist **hdrs)
 
 	if (a->aws_region != NULL && a->aws_key_id != NULL && a->aws_secret != NULL)
 		return ok && set_sigv4(c, a, hdrs);
-	if (a->bearer != NULL) {
+	/* Not CURLOPT_XOAUTH2_BEARER: InfluxDB wants the "Token" scheme. */
+	if (a->token != NULL)
+		ok &= add_header(hdrs, "Authorization: Token ", a->token);
+	else if (a->bearer != NULL) {
 		ok &= curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER) == CURLE_OK;
 		ok &= curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, a->bearer) == CURLE_OK;
 	} else if (a->username != NULL) {

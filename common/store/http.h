@@ -33,6 +33,8 @@ struct mirror_http_auth {
 	const char *username;      /* basic auth, with password */
 	const char *password;
 	const char *bearer;        /* Authorization: Bearer <token> */
+	const char *token;         /* Authorization: Token <token> (InfluxDB 1.8+
+				      and 2.x's 1.x API); no line breaks */
 	const char *ca_file;       /* PEM bundle to verify the store's TLS */
 	const char *ca_pem;        /* the same, inline */
 	const char *aws_region;    /* SigV4 (Amazon Managed Prometheus) ... */

@@ -13,13 +13,15 @@
 #include "store.h"
 
 extern const struct mirror_store mirror_store_sample;
+extern const struct mirror_store mirror_store_influxdb;
 extern const struct mirror_store mirror_store_prometheus;
 extern const struct mirror_store mirror_store_graphite;
 
 /* One row per store. Order matters only for claims(): specific first. */
 static const struct mirror_store *const stores[] = {
 	&mirror_store_sample,
-	&mirror_store_prometheus,
+	&mirror_store_influxdb,    /* claims url + database: before prometheus */
+	&mirror_store_prometheus,  /* claims any url */
 	&mirror_store_graphite,
 };
 

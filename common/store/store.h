@@ -17,6 +17,7 @@
 #include "error.h"
 #include "lists.h"
 #include "query.h"
+#include "agg.h"
 #include "series.h"
 
 struct json_object;
@@ -27,6 +28,19 @@ struct mirror_call {
 	const struct mirror_conf *conf;
 	const struct mirror_query *q;
 	struct mirror_error *err;      /* filled on failure */
+};
+
+/*
+ * Room for the answer of metric_buckets(), owned by the core: b has room
+ * for max buckets, max being the buckets [q->start_ms, q->end_ms) spans,
+ * capped by MIRROR_MAX_BUCKETS; at least 1 (an empty range is never
+ * pushed down).
+ */
+struct mirror_buckets {
+	struct mirror_bucket *b;
+	size_t max;
+	size_t len;                    /* filled by the store */
+	bool partial;                  /* filled by the store */
 };
 
 struct mirror_store {
@@ -64,6 +78,35 @@ struct mirror_store {
 	 * applies decision 5). out->max bounds what may be stored. */
 	enum mirror_err (*metric_points)(const struct mirror_call *call,
 					 struct mirror_series *out);
+
+	/*
+	 * Optional: an aggregated query (q->aggregated) answered by the store
+	 * itself ("pushed down"). Either it gives exactly what the core's
+	 * engine (agg.c) would give from the points metric_points returns,
+	 * after decision 5 for q->nan_as_zero, or it declines:
+	 *  - bucket k covers [k*B, (k+1)*B) ms, B = q->bucket_ms, aligned to
+	 *    the epoch (decision 1); out->b[i].start and .end are those
+	 *    unclipped bounds, even for the first and last bucket, which the
+	 *    range cuts: their value uses only the points inside both the
+	 *    bucket and [q->start_ms, q->end_ms);
+	 *  - every bucket that intersects the range is reported, earliest
+	 *    first, except empty ones: SUM and EVENT_COUNT report 0 for them,
+	 *    every other method leaves them out (decision 2);
+	 *  - values are finite and equal to the engine's up to the rounding of
+	 *    a different summation order (1e-12 relative; tests/influxdb/
+	 *    proves it for its store);
+	 *  - at most out->max buckets: when reported buckets were left out
+	 *    beyond them, out->partial is true (the core's MIRROR_MAX_BUCKETS
+	 *    cut); a pushed-down answer reads no points, so MIRROR_MAX_STORE_
+	 *    POINTS does not cut it.
+	 * Returns MIRROR_ERR_NOT_PUSHED, with out->len 0 and call->err left
+	 * clear, when the store cannot promise that answer (the method, the
+	 * field's type, a store that cannot represent a sum, a series that
+	 * might not exist, ...): the core then asks metric_points and
+	 * aggregates itself. Any other error is the answer.
+	 */
+	enum mirror_err (*metric_buckets)(const struct mirror_call *call,
+					  struct mirror_buckets *out);
 };
 
 /* --- registry.c -------------------------------------------------------- */

@@ -1,6 +1,6 @@
 """A StackState-shaped client of the mirror, and loopback fake stores, for
 the suites that drive a real store through nginx (tests/prometheus,
-tests/graphite). Standard library only.
+tests/graphite, tests/influxdb). Standard library only.
 """
 
 import http.client

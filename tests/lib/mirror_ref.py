@@ -1,17 +1,19 @@
 """The answers the mirror must give for a series, computed independently
 of its C code, from MIRROR-API.md's decisions 1-5: NaN rules, the raw
 window, epoch-aligned buckets and the fourteen aggregation methods. Shared
-by the store suites (tests/prometheus, tests/graphite). Standard library
-only.
+by the store suites (tests/prometheus, tests/graphite, tests/influxdb).
+Standard library only.
 """
 
 import math
+import sys
 
 PERCENTILES = {"PERCENTILE_25": 0.25, "PERCENTILE_50": 0.50, "PERCENTILE_75": 0.75,
                "PERCENTILE_90": 0.90, "PERCENTILE_95": 0.95, "PERCENTILE_98": 0.98,
                "PERCENTILE_99": 0.99}
 METHODS = ["MEAN"] + list(PERCENTILES) + ["MAX", "MIN", "SUM", "EVENT_COUNT",
                                           "SUM_NO_ZEROS", "EVENT_COUNT_NO_ZEROS"]
+DBL_MAX = sys.float_info.max
 
 
 def clean(points, nan_as_zero=False):
@@ -44,9 +46,33 @@ def percentile(vals, p):
     return v[lo] + (r - lo) * (v[hi] - v[lo])
 
 
+def in_order_sum(vals):
+    """The sum point after point, as the engine adds (common/agg.c);
+    Python 3.12's sum() compensates, so it can differ."""
+    s = 0.0
+    for v in vals:
+        s += v
+    return s
+
+
+def clamp(v):
+    """A sum beyond double range reads as the largest finite double
+    (decision 5: JSON has no infinities)."""
+    return DBL_MAX if v > DBL_MAX else (-DBL_MAX if v < -DBL_MAX else v)
+
+
+def mean(vals):
+    """The engine's mean: the sum over the count, or, when the sum leaves
+    double range though the mean cannot, the sum of scaled terms."""
+    s = in_order_sum(vals)
+    if math.isfinite(s):
+        return s / len(vals)
+    return clamp(in_order_sum(v / len(vals) for v in vals))
+
+
 def reduce(method, vals):
     if method == "MEAN":
-        return sum(vals) / len(vals)
+        return mean(vals)
     if method in PERCENTILES:
         return percentile(vals, PERCENTILES[method])
     if method == "MAX":
@@ -54,7 +80,7 @@ def reduce(method, vals):
     if method == "MIN":
         return min(vals)
     if method in ("SUM", "SUM_NO_ZEROS"):
-        return sum(vals)
+        return clamp(in_order_sum(vals))
     return float(len(vals))
 
 

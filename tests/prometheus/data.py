@@ -5,7 +5,9 @@ code: from the same generated samples, with MIRROR-API.md's decisions
 Prometheus' documented increase() for counters. Standard library only.
 
 `python3 data.py FILE` writes the samples as OpenMetrics for
-`promtool tsdb create-blocks-from openmetrics` (timestamps in seconds).
+`promtool tsdb create-blocks-from openmetrics` (timestamps in seconds);
+`python3 data.py --exposition FILE` as text exposition for
+VictoriaMetrics' /api/v1/import/prometheus (timestamps in ms).
 """
 
 import bisect
@@ -111,6 +113,17 @@ def openmetrics():
     return "\n".join(lines) + "\n"
 
 
+def exposition():
+    """The same samples as Prometheus text exposition with timestamps in
+    ms, for VictoriaMetrics' /api/v1/import/prometheus."""
+    lines = []
+    for name, labels, samples in series():
+        lab = ",".join('%s="%s"' % (k, om_escape(v)) for k, v in sorted(labels.items()))
+        for t, v in samples:
+            lines.append("%s{%s} %s %d" % (name, lab, om_number(v), t))
+    return "\n".join(lines) + "\n"
+
+
 # --- what the mirror must answer ------------------------------------------
 
 
@@ -159,6 +172,35 @@ def counter_points(samples, start, end, rate=False):
     return out
 
 
+def vm_increase(samples, t, window=60000, spacing=15000, rate=False):
+    """MetricsQL's increase() (VictoriaMetrics docs/MetricsQL.md, rollup
+    functions: windows (t-window, t], from the last sample before the
+    window, no extrapolation, counter resets removed) where the window is
+    regular: it holds a sample and the one before it is at most one
+    sample spacing before the window. None elsewhere (the first window and
+    windows next to gaps, where VictoriaMetrics guesses)."""
+    adjusted, offset, prev = [], 0.0, None
+    for ts, v in samples:
+        if prev is not None and v < prev:
+            offset += prev
+        adjusted.append((ts, v + offset))
+        prev = v
+    inside = [v for ts, v in adjusted if t - window < ts <= t]
+    before = [(ts, v) for ts, v in adjusted if ts <= t - window]
+    if not inside or not before or before[-1][0] <= t - window - spacing:
+        return None
+    inc = inside[-1] - before[-1][1]
+    return inc / (window / 1000.0) if rate else inc
+
+
+def vm_last(samples, t, fn=lambda v: v, step=60000):
+    """An instant selector in MetricsQL where a sample sits in the last
+    step before t: that sample (VictoriaMetrics' lookback beyond one step
+    depends on the sample interval it detects; not modelled)."""
+    inside = [v for ts, v in samples if t - step < ts <= t]
+    return fn(inside[-1]) if inside else None
+
+
 def instant(times, samples, t, lookback=300000):
     """An instant selector at t: the newest sample in [t - 5m, t]
     (Prometheus' default lookback), NaN included. times: the samples'
@@ -184,5 +226,8 @@ def stepped(samples, start, end, step, fn=lambda v: v):
 
 
 if __name__ == "__main__":
-    with open(sys.argv[1], "w") as f:
-        f.write(openmetrics())
+    # data.py FILE: OpenMetrics for promtool; data.py --exposition FILE:
+    # exposition text for VictoriaMetrics.
+    text = exposition() if sys.argv[1] == "--exposition" else openmetrics()
+    with open(sys.argv[-1], "w") as f:
+        f.write(text)

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Tests of the Prometheus backend against a real Prometheus (Debian
-# package "prometheus": /usr/bin/prometheus and /usr/bin/promtool).
+# package "prometheus": /usr/bin/prometheus and /usr/bin/promtool), or
+# with PT_STORE=victoriametrics against a real VictoriaMetrics (Debian
+# package "victoria-metrics"; tests/victoria/run.sh), with the same tests.
 #
-#   1. data.py writes deterministic samples as OpenMetrics; promtool turns
-#      them into TSDB blocks (fixed 2024 timestamps, kept by a long
-#      retention); Prometheus starts on a free loopback port with a
-#      config that scrapes nothing.
+#   1. data.py writes deterministic samples: as OpenMetrics, which promtool
+#      turns into TSDB blocks (fixed 2024 timestamps, kept by a long
+#      retention) for a Prometheus with a config that scrapes nothing
+#      (lib.sh); or as text exposition imported into VictoriaMetrics
+#      (/api/v1/import/prometheus), which runs with
+#      -search.latencyOffset=0s and -search.disableCache. Either listens on
+#      a free loopback port only.
 #   2. The mirror stack (nginx + spawn-fcgi + fcgi/mirror-fcgi, from the
 #      shipped configuration via nginx/stack.sh) starts with a store
-#      allowlist naming Prometheus and the fake stores the tests run.
+#      allowlist naming the store and the fake stores the tests run.
 #   3. test_prometheus.py sends StackState-shaped requests through nginx
 #      and compares every answer with values computed in data.py.
-#   4. Prometheus is stopped (the mirror must answer 502 and keep
+#   4. The store is stopped (the mirror must answer 502 and keep
 #      serving), then started again on the same port (the kept-alive
 #      connections must recover), then everything stops by PID.
 #
@@ -30,9 +35,18 @@ PY=${PYTHON:-python3}
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
 
-for tool in prometheus promtool; do
+STORE=${PT_STORE:-prometheus}
+case $STORE in
+prometheus) TOOLS=(prometheus promtool) PKG=prometheus ;;
+victoriametrics) TOOLS=(victoria-metrics prometheus) PKG="victoria-metrics prometheus" ;;
+*)
+	echo "prometheus tests: PT_STORE must be prometheus or victoriametrics" >&2
+	exit 2
+	;;
+esac
+for tool in "${TOOLS[@]}"; do
 	command -v "$tool" >/dev/null || {
-		echo "prometheus tests: $tool not found (apt-get install prometheus)" >&2
+		echo "prometheus tests: $tool not found (apt-get install $PKG)" >&2
 		exit 1
 	}
 done
@@ -81,16 +95,49 @@ DOWN_PORT=$(free_port)
 OUTSIDE_PORT=$(free_port)
 MIRROR_PORT=$(free_port)
 
-echo "prometheus tests: loading test data into $WORK/tsdb"
-prom_load "$WORK"
-
 start_prometheus() {
 	prom_start "$WORK" "$PROM_PORT" || {
 		echo "prometheus tests: Prometheus did not become ready" >&2
 		return 1
 	}
 }
-start_prometheus
+
+# No cache and no hidden newest 30 s: what a test asks is what is stored
+# (docs/PROMETHEUS.md, "VictoriaMetrics").
+start_victoriametrics() {
+	local i
+	victoria-metrics -httpListenAddr="127.0.0.1:$PROM_PORT" -storageDataPath="$WORK/vm" \
+		-retentionPeriod=100y -search.latencyOffset=0s -search.disableCache \
+		-loggerLevel=WARN >>"$WORK/victoria.log" 2>&1 &
+	PROM_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		if curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/health"; then
+			return 0
+		fi
+		kill -0 "$PROM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$WORK/victoria.log" >&2
+	echo "prometheus tests: VictoriaMetrics did not become ready" >&2
+	return 1
+}
+
+start_store() {
+	"start_$STORE"
+}
+
+echo "prometheus tests: loading test data into $STORE"
+if [ "$STORE" = prometheus ]; then
+	prom_load "$WORK"
+	start_store
+else
+	"$PY" "$HERE/data.py" --exposition "$WORK/data.prom"
+	start_store
+	curl -sf -XPOST "http://127.0.0.1:$PROM_PORT/api/v1/import/prometheus" \
+		--data-binary "@$WORK/data.prom"
+	# Imported samples become searchable once flushed.
+	curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/internal/force_flush"
+fi
 
 # The responder reads these from its environment (stack.sh passes it on).
 export MIRROR_STORE_ALLOW="http://127.0.0.1:$PROM_PORT,http://127.0.0.1:$STALE_PORT,http://127.0.0.1:$HANG_PORT,http://127.0.0.1:$FAKE_PORT,http://127.0.0.1:$DOWN_PORT"
@@ -106,19 +153,19 @@ export PT_MIRROR_URL=$STACK_URL PT_CA=$STACK_CA PT_KEY=api_key \
 	PT_HANG_PORT=$HANG_PORT PT_FAKE_PORT=$FAKE_PORT PT_DOWN_PORT=$DOWN_PORT \
 	PT_OUTSIDE_PORT=$OUTSIDE_PORT PT_CGI=$BIN_DIR/cgi/mirror.cgi \
 	PT_STORE_TIMEOUT_MS=$MIRROR_STORE_TIMEOUT_MAX_MS \
-	PT_STORE_MAX_BYTES=$MIRROR_STORE_MAX_BYTES
-echo "prometheus tests: Prometheus $PT_PROM_URL, mirror $STACK_URL, binaries from $BIN_DIR"
+	PT_STORE_MAX_BYTES=$MIRROR_STORE_MAX_BYTES PT_STORE=$STORE
+echo "$STORE tests: $PT_PROM_URL, mirror $STACK_URL, binaries from $BIN_DIR"
 
 cd "$HERE"
 "$PY" test_prometheus.py "$@" || FAILED=1
 
 if [ $# -eq 0 ]; then
-	printf '\nprometheus tests: stopping Prometheus (pid %s)\n' "$PROM_PID"
+	printf '\nprometheus tests: stopping %s (pid %s)\n' "$STORE" "$PROM_PID"
 	stack_kill "$PROM_PID" TERM 30
 	PROM_PID=""
 	PT_PHASE=store-down "$PY" test_prometheus.py StoreDown || FAILED=1
-	printf '\nprometheus tests: starting Prometheus again on port %s\n' "$PROM_PORT"
-	start_prometheus
+	printf '\nprometheus tests: starting %s again on port %s\n' "$STORE" "$PROM_PORT"
+	start_store
 	PT_PHASE=store-back "$PY" test_prometheus.py StoreBack || FAILED=1
 fi
 
@@ -133,7 +180,7 @@ if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK/stack/respond
 	FAILED=1
 fi
 if [ "$FAILED" -ne 0 ]; then
-	echo "prometheus tests: FAILED" >&2
+	echo "$STORE tests: FAILED" >&2
 	exit 1
 fi
-echo "prometheus tests: all passed"
+echo "$STORE tests: all passed"

@@ -59,6 +59,7 @@ struct mirror_prom_target {
 	size_t group_min;               /* values above this are grouped; 0 never */
 	size_t max_bytes;               /* ceiling on one store answer */
 	bool gzip;                      /* ask for compressed answers */
+	bool nocache;                   /* nocache=1: VictoriaMetrics' cache off */
 };
 
 /*

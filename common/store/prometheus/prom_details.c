@@ -115,7 +115,8 @@ read_counter(struct json_object *d, struct mirror_prom_target *t,
 	return MIRROR_OK;
 }
 
-/* Tuning keys: chunk and step lengths, value grouping, compression. */
+/* Tuning keys: chunk and step lengths, value grouping, compression,
+ * VictoriaMetrics' result cache. */
 static enum mirror_err
 read_tuning(struct json_object *d, struct mirror_prom_target *t,
 	    struct mirror_error *err)
@@ -133,6 +134,9 @@ read_tuning(struct json_object *d, struct mirror_prom_target *t,
 		    1000000, false, &group, NULL, err);
 	if (e == MIRROR_OK)
 		e = mirror_jin_bool(d, "connectionDetails.gzip", false, &t->gzip,
+		    NULL, err);
+	if (e == MIRROR_OK)
+		e = mirror_jin_bool(d, "connectionDetails.nocache", false, &t->nocache,
 		    NULL, err);
 	t->chunk_ms = chunk * 1000;
 	t->step_ms = step * 1000;

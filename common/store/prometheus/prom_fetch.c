@@ -104,6 +104,8 @@ fetch_raw(const struct mirror_prom_job *j, const char *sel,
 		snprintf(num, sizeof num, "[%lldms]", (long long)(ce - cs));
 		mirror_buf_adds(&query, num);
 		mirror_buf_reset(&form);
+		if (j->t->nocache)
+			mirror_http_form_add(&form, "nocache", "1");
 		mirror_http_form_add(&form, "query", query.data);
 		mirror_prom_seconds(ce - 1, num, sizeof num);
 		mirror_http_form_add(&form, "time", num);
@@ -126,16 +128,19 @@ align_up(int64_t t, int64_t step)
 }
 
 /* Parameters of one query_range, sorted by name, as SigV4's canonical
- * request wants them. */
+ * request wants them. nocache=1 keeps VictoriaMetrics from answering from
+ * its result cache (docs/PROMETHEUS.md, "VictoriaMetrics"). */
 static void
 range_form(struct mirror_buf *form, const char *expr, int64_t first,
-	   int64_t last, int64_t step)
+	   int64_t last, int64_t step, bool nocache)
 {
 	char num[32];
 
 	mirror_buf_reset(form);
 	mirror_prom_seconds(last, num, sizeof num);
 	mirror_http_form_add(form, "end", num);
+	if (nocache)
+		mirror_http_form_add(form, "nocache", "1");
 	mirror_http_form_add(form, "query", expr);
 	mirror_prom_seconds(first, num, sizeof num);
 	mirror_http_form_add(form, "start", num);
@@ -157,7 +162,7 @@ fetch_steps(const struct mirror_prom_job *j, const char *expr, int64_t step,
 	for (; first < end && e == MIRROR_OK && !out->truncated; first = last + step) {
 		last = end - 1 - first > span ? first + span : end - 1;
 		last -= (last - first) % step;
-		range_form(&form, expr, first, last, step);
+		range_form(&form, expr, first, last, step, j->t->nocache);
 		e = ask_matrix(j, "/api/v1/query_range", &form, first, last + 1,
 		    seen, out);
 	}

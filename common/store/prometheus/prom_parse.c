@@ -16,6 +16,7 @@
 #include <json.h>
 
 #include "store/answer.h"
+#include "store/differ.h"
 #include "prom.h"
 
 /* Prometheus answers nest five levels deep; leave room for others. */
@@ -141,61 +142,6 @@ mirror_prom_seen_free(struct mirror_prom_seen *s)
 	s->asked = false;
 }
 
-/* True when every object of objs has key with the same string value. */
-static bool
-agree(struct json_object *const *objs, size_t n, const char *key)
-{
-	const char *first = str_member(objs[0], key);
-	size_t i;
-
-	for (i = 1; i < n; i++) {
-		const char *v = str_member(objs[i], key);
-
-		if (first == NULL || v == NULL || strcmp(first, v) != 0)
-			return false;
-	}
-	return first != NULL;
-}
-
-/* Adds the label names of objs[] that do not all agree to names[] (once). */
-static size_t
-differing(struct json_object *const *objs, size_t n, const char **names, size_t max)
-{
-	size_t i, k, count = 0;
-
-	for (i = 0; i < n; i++) {
-		json_object_object_foreach(objs[i], key, val) {
-			(void)val;
-			for (k = 0; k < count && strcmp(names[k], key) != 0; k++)
-				;
-			if (k == count && count < max && !agree(objs, n, key))
-				names[count++] = key;
-		}
-	}
-	qsort(names, count, sizeof *names, mirror_strcmp_ptr);
-	return count;
-}
-
-/* The error for a query that selects more than one series. */
-static enum mirror_err
-several(struct json_object *const *objs, size_t n, struct mirror_error *err)
-{
-	const char *names[32];
-	char list[MIRROR_DETAILS_MAX] = "";
-	size_t i, count = differing(objs, n, names, 32), used = 0;
-
-	for (i = 0; i < count && used + 4 < sizeof list; i++) {
-		int w = snprintf(list + used, sizeof list - used, "%s%s",
-		    i > 0 ? ", " : "", names[i]);
-
-		used += w > 0 ? (size_t)w : 0;
-	}
-	return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST, "the conditions "
-	    "select more than one series; they differ in: %s. Add a condition "
-	    "on these labels so that one series remains", count > 0 ? list :
-	    "(no label)");
-}
-
 /* The "metric" object of each series; false when one is malformed. */
 static bool
 series_labels(struct json_object *result, struct json_object **objs, size_t n)
@@ -226,7 +172,7 @@ check_one(struct json_object *result, size_t n, struct mirror_prom_seen *seen,
 		return mirror_error_set(err, MIRROR_ERR_STORE,
 		    "the store's matrix has a series without labels");
 	if (n > 1 || (k == 1 && !json_object_equal(objs[0], objs[1])))
-		return several(objs, k + m, err);
+		return mirror_store_several(objs, k + m, "labels", err);
 	if (k == 0 && json_object_deep_copy(objs[0], &seen->labels, NULL) != 0)
 		return mirror_error_set(err, MIRROR_ERR_NOMEM, "out of memory");
 	seen->nseries = 1;
