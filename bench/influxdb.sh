@@ -96,6 +96,10 @@ EOF
 curl -sf -XPOST "$INFLUX/write?db=bench&precision=ms" --data-binary "@$WORK/data.lp"
 
 export MIRROR_STORE_ALLOW=$INFLUX
+# All the load goes to one store, above the bulkhead's default cap (half
+# the threads, store/bulkhead.h), which would refuse the excess with 503:
+# this measures the mirror's path, as bench/prometheus.sh does.
+export MIRROR_STORE_MAX_INFLIGHT=${MIRROR_STORE_MAX_INFLIGHT:-1024}
 STACK_DIR=$WORK/stack STACK_PORT=$(stack_free_port) STACK_KEYS=api_key STACK_KEY_CHECK=on
 stack_start
 
@@ -211,7 +215,7 @@ fmt_ms() {
 	echo "# InfluxDB store benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
-	echo "- $(influxd version 2>&1 | head -1), loopback; nginx $("$(stack_nginx_bin)" -v 2>&1 | sed 's|.*/||'); responder threads ${MIRROR_THREADS:-4 (default)}"
+	echo "- $(influxd version 2>&1 | head -1), loopback; nginx $("$(stack_nginx_bin)" -v 2>&1 | sed 's|.*/||'); responder threads ${MIRROR_THREADS:-default}, MIRROR_STORE_MAX_INFLIGHT $MIRROR_STORE_MAX_INFLIGHT"
 	echo "- wrk ${DURATION} s per run, median of ${RUNS} runs; -t1 -c1 and -t2 -cN; keep-alive"
 	echo "- mirror: HTTPS -> nginx -> FastCGI -> fcgi/mirror-fcgi -> HTTP -> influxd (SHOW FIELD KEYS, then the data query)"
 	echo "- direct: plain HTTP GET of the data query the mirror sends, to influxd"
