@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -321,25 +322,54 @@ static const struct answer_row {
 	{200, "{\"status\":\"succ", MIRROR_ERR_STORE_CONNECT, NULL},
 };
 
+/* Reads body whole as an answer of the given shape. */
+static enum mirror_err
+read_whole(long status, const char *body, struct mirror_prom_want *w,
+	   struct mirror_error *err)
+{
+	struct mirror_http_resp hr = resp(status, body);
+
+	mirror_error_clear(err);
+	return mirror_prom_read(w, &hr, err);
+}
+
+/* The same, fed in pieces of `step` bytes: the outcome must not change. */
+static enum mirror_err
+read_pieces(long status, const char *body, size_t step,
+	    struct mirror_prom_want *w, struct mirror_error *err)
+{
+	struct mirror_prom_reader *r;
+	size_t len = strlen(body), i, n;
+	bool enough = false;
+	enum mirror_err e;
+
+	mirror_error_clear(err);
+	ck_assert_int_eq(mirror_prom_reader_new(w, &r), MIRROR_OK);
+	for (i = 0; i < len && !enough; i += n) {
+		n = len - i < step ? len - i : step;
+		ck_assert_int_eq(mirror_prom_reader_feed(r, body + i, n, &enough),
+		    MIRROR_OK);
+	}
+	e = mirror_prom_reader_end(r, status, "application/json", err);
+	mirror_prom_reader_free(r);
+	return e;
+}
+
 START_TEST(test_answer)
 {
 	const struct answer_row *r = &answer_rows[_i];
-	struct mirror_http_resp hr = resp(r->status, r->body);
-	struct json_object *root, *data;
-	struct mirror_error err;
+	struct mirror_prom_want w = {.shape = MIRROR_PROM_SHAPE_ANY};
+	struct mirror_error err, err1;
 	enum mirror_err e;
 
-	mirror_error_clear(&err);
-	e = mirror_prom_answer(&hr, &root, &data, &err);
+	e = read_whole(r->status, r->body, &w, &err);
 	ck_assert_msg(e == r->e, "row %d: %d %s", _i, e, err.details);
-	if (e == MIRROR_OK)
-		ck_assert_ptr_nonnull(data);
-	else
-		ck_assert_ptr_null(root);
 	if (r->details != NULL)
 		ck_assert_msg(strstr(err.details, r->details) != NULL, "%s",
 		    err.details);
-	json_object_put(root);
+	/* Byte by byte: the same outcome, the same words. */
+	ck_assert_int_eq(read_pieces(r->status, r->body, 1, &w, &err1), e);
+	ck_assert_str_eq(err1.details, err.details);
 }
 END_TEST
 
@@ -353,22 +383,22 @@ collect(const char *s, void *ctx)
 	return MIRROR_OK;
 }
 
+#define SUCCESS(data) "{\"status\":\"success\",\"data\":" data "}"
+
 START_TEST(test_strings)
 {
-	struct json_object *ok = json_tokener_parse("[\"__name__\",\"job\"]");
-	struct json_object *bad = json_tokener_parse("[\"a\",1]");
-	struct json_object *obj = json_object_new_object();
 	struct mirror_error err;
 	struct mirror_buf b;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = collect, .ctx = &b,
+	};
 
 	mirror_buf_init(&b, 1024);
-	ck_assert_int_eq(mirror_prom_strings(ok, collect, &b, &err), MIRROR_OK);
+	ck_assert_int_eq(read_whole(200, SUCCESS("[\"__name__\",\"job\"]"), &w, &err),
+	    MIRROR_OK);
 	ck_assert_str_eq(b.data, "__name__;job;");
-	ck_assert_int_eq(mirror_prom_strings(bad, collect, &b, &err), MIRROR_ERR_STORE);
-	ck_assert_int_eq(mirror_prom_strings(obj, collect, &b, &err), MIRROR_ERR_STORE);
-	json_object_put(obj);
-	json_object_put(ok);
-	json_object_put(bad);
+	ck_assert_int_eq(read_whole(200, SUCCESS("[\"a\",1]"), &w, &err), MIRROR_ERR_STORE);
+	ck_assert_int_eq(read_whole(200, SUCCESS("{}"), &w, &err), MIRROR_ERR_STORE);
 	mirror_buf_free(&b);
 }
 END_TEST
@@ -389,7 +419,7 @@ START_TEST(test_value)
 	const struct value_row *r = &value_rows[_i];
 	double v = 0;
 
-	ck_assert_int_eq(mirror_prom_value(r->s, &v), r->ok);
+	ck_assert_int_eq(mirror_prom_value(r->s, strlen(r->s), &v), r->ok);
 	if (r->ok && isnan(r->v))
 		ck_assert(isnan(v));
 	else if (r->ok)
@@ -411,16 +441,36 @@ static const struct time_row {
 	{"\"1704067200\"", false, 0}, {"1e300", false, 0}, {"null", false, 0},
 };
 
+#define SERIES(labels, values) \
+	"{\"metric\":{" labels "},\"values\":[" values "]}"
+#define MATRIX(...) \
+	"{\"resultType\":\"matrix\",\"result\":[" __VA_ARGS__ "]}"
+
+/* A timestamp as the first member of a sample of a one-series matrix. */
 START_TEST(test_time)
 {
 	const struct time_row *r = &time_rows[_i];
-	struct json_object *j = json_tokener_parse(r->json);
-	int64_t ms = 0;
+	struct mirror_series s;
+	struct mirror_error err;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = INT64_MIN, .hi = INT64_MAX,
+		.out = &s,
+	};
+	char body[256];
+	enum mirror_err e;
 
-	ck_assert_int_eq(mirror_prom_time(j, &ms), r->ok);
-	if (r->ok)
-		ck_assert_int_eq(ms, r->ms);
-	json_object_put(j);
+	snprintf(body, sizeof body, SUCCESS(MATRIX(SERIES("\"a\":\"b\"", "[%s,\"1\"]"))),
+	    r->json);
+	mirror_series_init(&s, 100);
+	e = read_whole(200, body, &w, &err);
+	ck_assert_int_eq(e == MIRROR_OK, r->ok);
+	if (r->ok) {
+		ck_assert_uint_eq(s.len, 1);
+		ck_assert_int_eq(s.pts[0].t, r->ms);
+	} else {
+		ck_assert_ptr_nonnull(strstr(err.details, "malformed sample"));
+	}
+	mirror_series_free(&s);
 }
 END_TEST
 
@@ -442,11 +492,6 @@ START_TEST(test_seconds)
 END_TEST
 
 /* --- matrices --------------------------------------------------------------- */
-
-#define SERIES(labels, values) \
-	"{\"metric\":{" labels "},\"values\":[" values "]}"
-#define MATRIX(...) \
-	"{\"resultType\":\"matrix\",\"result\":[" __VA_ARGS__ "]}"
 
 static const struct matrix_row {
 	const char *data;
@@ -483,41 +528,68 @@ static const struct matrix_row {
 	{"[]", 0, INT64_MAX, MIRROR_ERR_STORE, 0, NULL},
 };
 
-START_TEST(test_matrix)
+/* A matrix row read whole, then in pieces of 1, 2, 3, 5 and 7 bytes. */
+static void
+check_matrix(const struct matrix_row *r, int row, size_t step)
 {
-	const struct matrix_row *r = &matrix_rows[_i];
-	struct json_object *data = json_tokener_parse(r->data);
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = r->lo, .hi = r->hi,
+		.out = &s, .seen = &seen,
+	};
+	char body[1024];
 	enum mirror_err e;
 
-	ck_assert_ptr_nonnull(data);
+	snprintf(body, sizeof body, SUCCESS("%s"), r->data);
 	mirror_series_init(&s, 100);
-	mirror_error_clear(&err);
-	e = mirror_prom_matrix(data, r->lo, r->hi, &seen, &s, &err);
-	ck_assert_msg(e == r->e, "row %d: %d %s", _i, e, err.details);
+	e = step == 0 ? read_whole(200, body, &w, &err) :
+	    read_pieces(200, body, step, &w, &err);
+	ck_assert_msg(e == r->e, "row %d step %zu: %d %s", row, step, e, err.details);
 	if (e == MIRROR_OK)
 		ck_assert_uint_eq(s.len, r->npoints);
 	if (r->details != NULL)
 		ck_assert_msg(strstr(err.details, r->details) != NULL, "%s", err.details);
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(data);
+}
+
+START_TEST(test_matrix)
+{
+	static const size_t steps[] = {0, 1, 2, 3, 5, 7};
+	size_t k;
+
+	for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
+		check_matrix(&matrix_rows[_i], _i, steps[k]);
 }
 END_TEST
 
+/* One matrix answer into s, with seen carried across calls. */
+static enum mirror_err
+read_matrix(const char *data, struct mirror_prom_seen *seen, struct mirror_series *s,
+	    struct mirror_error *err)
+{
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = 0, .hi = INT64_MAX,
+		.out = s, .seen = seen,
+	};
+	char body[1024];
+
+	snprintf(body, sizeof body, SUCCESS("%s"), data);
+	return read_whole(200, body, &w, err);
+}
+
 START_TEST(test_matrix_values)
 {
-	struct json_object *data = json_tokener_parse(MATRIX(SERIES("\"a\":\"b\"",
-	    "[1704067200.25,\"1.5\"],[1704067215,\"NaN\"],[1704067230,\"-Inf\"]")));
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
 
 	mirror_series_init(&s, 100);
-	ck_assert_int_eq(mirror_prom_matrix(data, 0, INT64_MAX, &seen, &s, &err),
-	    MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"a\":\"b\"",
+	    "[1704067200.25,\"1.5\"],[1704067215,\"NaN\"],[1704067230,\"-Inf\"]")),
+	    &seen, &s, &err), MIRROR_OK);
 	ck_assert_uint_eq(s.len, 3);
 	ck_assert_int_eq(s.pts[0].t, 1704067200250LL);
 	ck_assert(s.pts[0].v == 1.5);
@@ -525,53 +597,43 @@ START_TEST(test_matrix_values)
 	ck_assert(isinf(s.pts[2].v) && s.pts[2].v < 0);
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(data);
 }
 END_TEST
 
 /* A later chunk with another series is the same error as one chunk with two. */
 START_TEST(test_matrix_chunks)
 {
-	struct json_object *a = json_tokener_parse(MATRIX(SERIES(
-	    "\"job\":\"a\",\"i\":\"1\"", "[1,\"1\"]")));
-	struct json_object *a2 = json_tokener_parse(MATRIX(SERIES(
-	    "\"i\":\"1\",\"job\":\"a\"", "[2,\"2\"]")));
-	struct json_object *b = json_tokener_parse(MATRIX(SERIES(
-	    "\"job\":\"a\",\"i\":\"2\"", "[3,\"1\"]")));
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
 
 	mirror_series_init(&s, 100);
-	ck_assert_int_eq(mirror_prom_matrix(a, 0, INT64_MAX, &seen, &s, &err), MIRROR_OK);
-	ck_assert_int_eq(mirror_prom_matrix(a2, 0, INT64_MAX, &seen, &s, &err), MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"job\":\"a\",\"i\":\"1\"",
+	    "[1,\"1\"]")), &seen, &s, &err), MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"i\":\"1\",\"job\":\"a\"",
+	    "[2,\"2\"]")), &seen, &s, &err), MIRROR_OK);
 	ck_assert_uint_eq(s.len, 2);
-	ck_assert_int_eq(mirror_prom_matrix(b, 0, INT64_MAX, &seen, &s, &err),
-	    MIRROR_ERR_BAD_REQUEST);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"job\":\"a\",\"i\":\"2\"",
+	    "[3,\"1\"]")), &seen, &s, &err), MIRROR_ERR_BAD_REQUEST);
 	ck_assert_ptr_nonnull(strstr(err.details, "differ in: i."));
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(a);
-	json_object_put(a2);
-	json_object_put(b);
 }
 END_TEST
 
 START_TEST(test_matrix_ceiling)
 {
-	struct json_object *d = json_tokener_parse(MATRIX(SERIES("\"a\":\"b\"",
-	    "[1,\"1\"],[2,\"2\"],[3,\"3\"]")));
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
 
 	mirror_series_init(&s, 2);
-	ck_assert_int_eq(mirror_prom_matrix(d, 0, INT64_MAX, &seen, &s, &err), MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"a\":\"b\"",
+	    "[1,\"1\"],[2,\"2\"],[3,\"3\"]")), &seen, &s, &err), MIRROR_OK);
 	ck_assert_uint_eq(s.len, 2);
 	ck_assert(s.truncated);
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(d);
 }
 END_TEST
 

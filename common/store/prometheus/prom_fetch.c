@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <json.h>
-
 #include "clock.h"
 #include "prom.h"
 
@@ -44,14 +42,14 @@ mirror_prom_job_start(struct mirror_prom_job *j)
 enum mirror_err
 mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		 const char *params, bool post, long *status,
-		 struct json_object **root, struct json_object **data)
+		 const struct mirror_prom_want *want)
 {
 	struct mirror_http_req req = {0};
 	struct mirror_http_resp resp;
+	struct mirror_prom_reader *reader;
 	struct mirror_buf url;
 	enum mirror_err e;
 
-	*root = *data = NULL;
 	if (status != NULL)
 		*status = 0;
 	req.timeout_ms = j->deadline - (mirror_clock_us() / 1000);
@@ -75,6 +73,14 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 	req.max_bytes = j->t->max_bytes;
 	req.gzip = j->t->gzip;
 	req.auth = &j->t->auth;
+	e = mirror_prom_reader_new(want, &reader);
+	if (e != MIRROR_OK) {
+		mirror_buf_free(&url);
+		return mirror_error_set(j->err, e, "out of memory");
+	}
+	/* The answer is read as it arrives: no copy of it is ever whole. */
+	req.sink = mirror_prom_reader_feed;
+	req.sink_ctx = reader;
 	e = mirror_http_do(j->http, &req, &resp, j->err);
 	mirror_buf_free(&url);
 	if (e == MIRROR_ERR_STORE_TIMEOUT)
@@ -82,7 +88,10 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		    j->t->url, (long long)j->t->timeout_ms);
 	if (status != NULL)
 		*status = e == MIRROR_OK ? resp.status : 0;
-	return e != MIRROR_OK ? e : mirror_prom_answer(&resp, root, data, j->err);
+	if (e == MIRROR_OK)
+		e = mirror_prom_reader_end(reader, resp.status, resp.content_type, j->err);
+	mirror_prom_reader_free(reader);
+	return e;
 }
 
 /* One request whose answer is a matrix; its samples in [lo, hi) go to out. */
@@ -91,16 +100,16 @@ ask_matrix(const struct mirror_prom_job *j, const char *path, struct mirror_buf 
 	   int64_t lo, int64_t hi, struct mirror_prom_seen *seen,
 	   struct mirror_series *out)
 {
-	struct json_object *root, *data;
+	struct mirror_prom_want want = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = lo, .hi = hi,
+		.out = out, .seen = seen,
+	};
 	enum mirror_err e;
 
 	if (form->err != MIRROR_OK)
 		return mirror_error_set(j->err, MIRROR_ERR_NOMEM, "out of memory");
-	e = mirror_prom_call(j, path, form->data, true, NULL, &root, &data);
+	e = mirror_prom_call(j, path, form->data, true, NULL, &want);
 	seen->asked |= e == MIRROR_OK;
-	if (e == MIRROR_OK)
-		e = mirror_prom_matrix(data, lo, hi, seen, out, j->err);
-	json_object_put(root);
 	return e;
 }
 
