@@ -14,5 +14,7 @@ Suite *sample_suite(void);
 Suite *handle_suite(void);
 Suite *gateway_suite(void);
 Suite *prometheus_suite(void);
+Suite *json_stream_suite(void);
+Suite *decimal_suite(void);
 
 #endif

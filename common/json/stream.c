@@ -239,7 +239,7 @@ append(struct mirror_json_stream *s, const char *p, size_t n, const char *q,
        struct mirror_error *err)
 {
 	if (n > s->conf.max_token - s->len)
-		return bad(s, q, "a string or number is longer than the limit", err);
+		return bad(s, q, MIRROR_JSON_TOO_LONG, err);
 	if (s->len + n + 1 > s->cap && !grow(s, s->len + n + 1, err))
 		return false;
 	memcpy(s->buf + s->len, p, n);

@@ -60,6 +60,9 @@
 
 #include "error.h"
 
+/* mirror_json_stream_why() for a string or number above max_token. */
+#define MIRROR_JSON_TOO_LONG "a string or number is longer than the limit"
+
 /* Ceiling on max_depth. */
 #define MIRROR_JSON_STREAM_DEPTH_MAX 1024
 

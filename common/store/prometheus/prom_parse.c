@@ -57,6 +57,7 @@ enum slot {
 enum fault {
 	F_NONE,
 	F_NOT_API,     /* not the API's JSON: 502 */
+	F_TOO_LONG,    /* JSON with a string above ANSWER_TOKEN bytes */
 	F_STORE,       /* status is not success, or no data */
 	F_SHAPE,       /* data of the wrong shape */
 	F_ITEM,        /* a list holds something other than strings */
@@ -613,8 +614,10 @@ static void
 tokenizer_failed(struct mirror_prom_reader *r, enum mirror_err e,
 		 const struct mirror_error *jerr)
 {
-	if (mirror_json_stream_why(r->js) != NULL) {
-		fault(r, F_NOT_API);
+	const char *why = mirror_json_stream_why(r->js);
+
+	if (why != NULL) {
+		fault(r, strcmp(why, MIRROR_JSON_TOO_LONG) == 0 ? F_TOO_LONG : F_NOT_API);
 	} else if (r->fatal == MIRROR_OK) {
 		r->fatal = e;
 		r->err = *jerr;
@@ -734,7 +737,7 @@ mirror_prom_reader_end(struct mirror_prom_reader *r, long status, const char *ct
 	struct mirror_error jerr;
 	enum mirror_err e = MIRROR_OK;
 
-	if (r->fatal == MIRROR_OK && !r->faults[F_NOT_API])
+	if (r->fatal == MIRROR_OK && !r->faults[F_NOT_API] && !r->faults[F_TOO_LONG])
 		e = mirror_json_stream_end(r->js, &jerr);
 	if (e != MIRROR_OK)
 		tokenizer_failed(r, e, &jerr);
@@ -742,7 +745,12 @@ mirror_prom_reader_end(struct mirror_prom_reader *r, long status, const char *ct
 		*err = r->err;
 		return r->fatal;
 	}
-	if (r->faults[F_NOT_API] || !r->have_status)
+	if (r->faults[F_NOT_API])
+		return not_prometheus(r, status, ctype, err);
+	if (r->faults[F_TOO_LONG])
+		return mirror_error_set(err, MIRROR_ERR_STORE, "the store's answer "
+		    "holds a string longer than %zu bytes", ANSWER_TOKEN);
+	if (!r->have_status)
 		return not_prometheus(r, status, ctype, err);
 	if (!r->success || !r->data_seen)
 		return store_error(r, status, err);
