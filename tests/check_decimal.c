@@ -34,6 +34,9 @@ static const char *const same_rows[] = {
 	"123.456e-10", "0.0000000000000000000000001", "1000000000000000000000000",
 	"inf", "-inf", "Infinity", "nan", "0x1p3", "0x10", "1e999999999999",
 	"00000000000000000000000000000000000001.5",
+	/* m would wrap: 2^64 + 1, 10^20 + 1, and with a point. */
+	"18446744073709551617", "100000000000000000001", "1844674407370955161.7",
+	"-18446744073709551617", "0.18446744073709551617", "9007199254740993.0",
 };
 
 START_TEST(test_same)
@@ -78,11 +81,11 @@ START_TEST(test_random)
 	char s[64];
 	int i;
 
-	for (i = 0; i < 200000; i++) {
+	for (i = 0; i < 300000; i++) {
 		uint64_t r = next(&x);
-		double got, want;
+		double got, want, d;
 
-		switch (i % 4) {
+		switch (i % 7) {
 		case 0:  /* up to 19 digits, a point somewhere */
 			snprintf(s, sizeof s, "%.*f", (int)(r % 10),
 			    (double)(next(&x) % 10000000000000ULL) / 1000.0);
@@ -95,9 +98,24 @@ START_TEST(test_random)
 			snprintf(s, sizeof s, "%llue%d", (unsigned long long)(r % 100000000),
 			    (int)(next(&x) % 61) - 30);
 			break;
-		default:  /* a timestamp-like value with decimals */
+		case 3:  /* a timestamp-like value with decimals */
 			snprintf(s, sizeof s, "%llu.%llu", (unsigned long long)(r % 2000000000),
 			    (unsigned long long)(next(&x) % 1000000));
+			break;
+		case 4:  /* any finite double, all 17 digits */
+			memcpy(&d, &r, sizeof d);
+			if (!isfinite(d))
+				d = 1.5;
+			snprintf(s, sizeof s, "%.17g", d);
+			break;
+		case 5:  /* a binary fraction, exact or shortest: a rounding boundary */
+			d = (double)(int64_t)(r >> (r % 40)) / (double)((uint64_t)1 << (1 + next(&x) % 40));
+			snprintf(s, sizeof s, "%.*g", 1 + (int)(next(&x) % 19), d);
+			break;
+		default:  /* 19 digits, any exponent */
+			snprintf(s, sizeof s, "%llue%d",
+			    (unsigned long long)(1000000000000000000ULL + r % 9000000000000000000ULL),
+			    (int)(next(&x) % 701) - 350);
 			break;
 		}
 		want = strtod(s, NULL);
@@ -112,6 +130,9 @@ decimal_suite(void)
 {
 	Suite *s = suite_create("decimal");
 	TCase *tc = tcase_create("decimal");
+
+	/* Hundreds of thousands of strtod calls: room on a loaded machine. */
+	tcase_set_timeout(tc, 60);
 
 	tcase_add_loop_test(tc, test_same, 0, (int)(sizeof same_rows / sizeof same_rows[0]));
 	tcase_add_loop_test(tc, test_refused, 0,

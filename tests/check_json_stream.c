@@ -416,6 +416,8 @@ json_stream_suite(void)
 	Suite *s = suite_create("json_stream");
 	TCase *tc = tcase_create("tokenizer");
 
+	tcase_set_timeout(tc, 60);
+
 	tcase_add_loop_test(tc, test_rows, 0, (int)(sizeof rows / sizeof rows[0]));
 	tcase_add_test(tc, test_depths);
 	tcase_add_test(tc, test_stop);

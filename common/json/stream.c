@@ -58,6 +58,31 @@ struct mirror_json_stream {
 	enum mirror_json_event_type lit_ev;
 };
 
+/* Byte classes: plain string text (no quote, backslash, control or
+ * non-ASCII byte), a character of a number, white space (RFC 8259). */
+#define C_PLAIN 1
+#define C_NUM 2
+#define C_WS 4
+
+static const unsigned char cls[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 0, 0, 4, 0, 0,  /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x10 */
+	5, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 3, 3, 1,  /* 0x20 */
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1,  /* 0x30 */
+	1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,  /* 0x50 */
+	1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xf0 */
+};
+
 static const char *const literals[] = {"true", "false", "null"};
 static const enum mirror_json_event_type literal_ev[] = {
 	MIRROR_JSON_TRUE, MIRROR_JSON_FALSE, MIRROR_JSON_NULL,
@@ -233,13 +258,25 @@ grow(struct mirror_json_stream *s, size_t need, struct mirror_error *err)
 	return true;
 }
 
-/* Appends n bytes to the token; q is where the input stands, for errors. */
+/* A token above max_token: reported where it began, so at the same
+ * offset however the input was split. */
 static bool
-append(struct mirror_json_stream *s, const char *p, size_t n, const char *q,
+too_long(struct mirror_json_stream *s, struct mirror_error *err)
+{
+	s->why = MIRROR_JSON_TOO_LONG;
+	s->err_off = s->tok_off;
+	s->failed = s->conf.invalid;
+	syntax_details(s, err);
+	return false;
+}
+
+/* Appends n bytes to the token. */
+static bool
+append(struct mirror_json_stream *s, const char *p, size_t n,
        struct mirror_error *err)
 {
 	if (n > s->conf.max_token - s->len)
-		return bad(s, q, MIRROR_JSON_TOO_LONG, err);
+		return too_long(s, err);
 	if (s->len + n + 1 > s->cap && !grow(s, s->len + n + 1, err))
 		return false;
 	memcpy(s->buf + s->len, p, n);
@@ -252,7 +289,7 @@ append(struct mirror_json_stream *s, const char *p, size_t n, const char *q,
 static bool
 plain(unsigned char c)
 {
-	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+	return (cls[c] & C_PLAIN) != 0;
 }
 
 static bool
@@ -281,7 +318,7 @@ put_utf8(struct mirror_json_stream *s, uint32_t cp, const char *q,
 		u[3] = (char)(0x80 | (cp & 0x3f));
 		n = 4;
 	}
-	return append(s, u, n, q, err);
+	return append(s, u, n, err);
 }
 
 /* A complete \u code unit: a character, or half of a surrogate pair. */
@@ -346,7 +383,7 @@ escape_byte(struct mirror_json_stream *s, const char *q, struct mirror_error *er
 	if (hit == NULL)
 		return bad(s, q, "bad escape in a string", err);
 	s->esc = ESC_NONE;
-	return append(s, &to[hit - from], 1, q, err);
+	return append(s, &to[hit - from], 1, err);
 }
 
 /* A byte >= 0x80: the lead of a UTF-8 sequence (RFC 3629 section 4),
@@ -362,7 +399,7 @@ utf8_byte(struct mirror_json_stream *s, const char *q, struct mirror_error *err)
 		s->need--;
 		s->lo = 0x80;
 		s->hi = 0xbf;
-		return append(s, q, 1, q, err);
+		return append(s, q, 1, err);
 	}
 	if (c < 0xc2 || c > 0xf4)
 		return bad(s, q, "invalid UTF-8 in a string", err);
@@ -371,7 +408,7 @@ utf8_byte(struct mirror_json_stream *s, const char *q, struct mirror_error *err)
 	 * code points above U+10FFFF. */
 	s->lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
 	s->hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-	return append(s, q, 1, q, err);
+	return append(s, q, 1, err);
 }
 
 static bool
@@ -420,7 +457,7 @@ string_part(struct mirror_json_stream *s, const char *q, const char *end,
 
 			while (r < end && plain((unsigned char)*r))
 				r++;
-			if (r > q && !append(s, q, (size_t)(r - q), r, err))
+			if (r > q && !append(s, q, (size_t)(r - q), err))
 				return NULL;
 			q = r;
 			if (q == end)
@@ -444,31 +481,34 @@ digit(char c)
 static bool
 number_char(char c)
 {
-	return digit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+	return (cls[(unsigned char)c] & C_NUM) != 0;
 }
 
-/* Checks -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? over the whole
- * text; returns why not and sets *at, or NULL. */
-static const char *
-bad_number(const char *t, size_t n, size_t *at)
+/* Runs -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? over t[0..n);
+ * returns how many bytes matched, with *why what was missing (NULL once
+ * a whole number matched). */
+static size_t
+grammar(const char *t, size_t n, const char **why)
 {
 	size_t i = t[0] == '-', start;
 
-	*at = i;
+	*why = "a number needs digits";
 	if (i < n && t[i] == '0') {
-		if (++i < n && digit(t[i]))
-			return *at = i, "numbers have no leading zeros";
+		if (++i < n && digit(t[i])) {
+			*why = "numbers have no leading zeros";
+			return i;
+		}
 	} else {
 		for (start = i; i < n && digit(t[i]); i++)
 			;
 		if (i == start)
-			return *at = i, "a number needs digits";
+			return i;
 	}
 	if (i < n && t[i] == '.') {
 		for (start = ++i; i < n && digit(t[i]); i++)
 			;
 		if (i == start)
-			return *at = i, "a number needs digits";
+			return i;
 	}
 	if (i < n && (t[i] == 'e' || t[i] == 'E')) {
 		i++;
@@ -476,17 +516,33 @@ bad_number(const char *t, size_t n, size_t *at)
 		for (start = i; i < n && digit(t[i]); i++)
 			;
 		if (i == start)
-			return *at = i, "a number needs digits";
+			return i;
 	}
-	*at = i;
-	return i == n ? NULL : "unexpected character";
+	*why = NULL;
+	return i;
 }
 
+/* Checks that all of t[0..n) is one number; returns why not and sets
+ * *at, or NULL. */
+static const char *
+bad_number(const char *t, size_t n, size_t *at)
+{
+	const char *why;
+
+	*at = grammar(t, n, &why);
+	if (why == NULL && *at < n)
+		why = "unexpected character";
+	return why;
+}
+
+/* The number text t[0..n) is complete: check it, then emit it from
+ * the token buffer. */
 static bool
-end_number(struct mirror_json_stream *s, struct mirror_error *err)
+end_number(struct mirror_json_stream *s, const char *t, size_t n,
+	   struct mirror_error *err)
 {
 	size_t at;
-	const char *why = bad_number(s->buf, s->len, &at);
+	const char *why = bad_number(t, n, &at);
 
 	s->lex = L_NONE;
 	if (why != NULL) {
@@ -506,14 +562,77 @@ number_part(struct mirror_json_stream *s, const char *q, const char *end,
 	    struct mirror_error *err)
 {
 	const char *r = q;
+	size_t n;
 
 	while (r < end && number_char(*r))
 		r++;
-	if (r > q && !append(s, q, (size_t)(r - q), r, err))
+	n = (size_t)(r - q);
+	if (n > 0 && !append(s, q, n, err))
 		return NULL;
-	if (r < end && !end_number(s, err))
+	if (r == end)
+		return r;   /* it may go on in the next chunk */
+	/* Whole in this chunk (the usual case): checked where it lies. */
+	if (!end_number(s, s->len == n ? q : s->buf, s->len, err))
 		return NULL;
 	return r;
+}
+
+/* A whole token of n bytes at p, in this chunk: into the buffer at once
+ * (a short one by a fixed 16-byte copy, when that many bytes are there). */
+static bool
+take(struct mirror_json_stream *s, const char *p, size_t n, const char *end,
+     struct mirror_error *err)
+{
+	if (n > s->conf.max_token)
+		return too_long(s, err);
+	if (n + 1 > s->cap && !grow(s, n + 1, err))
+		return false;
+	if (n <= 16 && end - p >= 16 && s->cap >= 16)
+		memcpy(s->buf, p, 16);
+	else
+		memcpy(s->buf, p, n);
+	s->len = n;
+	return true;
+}
+
+/*
+ * The usual tokens lie whole in one chunk: a string without escapes or
+ * non-ASCII bytes, a number followed by its delimiter. They are read
+ * here in one scan; anything else (and a token cut by the chunk's end)
+ * goes the byte-wise way, which gives the same events and errors.
+ */
+static const char *
+whole_string(struct mirror_json_stream *s, const char *q, const char *end,
+	     struct mirror_error *err)
+{
+	const char *r = q + 1;
+
+	while (r < end && plain((unsigned char)*r))
+		r++;
+	if (r == end || *r != '"')
+		return string_part(s, q + 1, end, err);
+	if (!take(s, q + 1, (size_t)(r - q - 1), end, err) || !end_string(s, err))
+		return NULL;
+	return r + 1;
+}
+
+/* A number checked as it is scanned; cut by the chunk's end, or invalid,
+ * it goes the byte-wise way (which words the error). */
+static const char *
+whole_number(struct mirror_json_stream *s, const char *q, const char *end,
+	     struct mirror_error *err)
+{
+	const char *why;
+	size_t n = grammar(q, (size_t)(end - q), &why);
+
+	if (why != NULL || q + n == end || number_char(q[n]))
+		return number_part(s, q, end, err);
+	if (!take(s, q, n, end, err))
+		return NULL;
+	s->lex = L_NONE;
+	s->buf[n] = '\0';
+	after_value(s);
+	return emit(s, MIRROR_JSON_NUMBER, s->buf, n, s->depth, err) ? q + n : NULL;
 }
 
 static const char *
@@ -590,13 +709,13 @@ start_token(struct mirror_json_stream *s, const char *q, const char *end,
 		if (!s->key && !wants_value(s))
 			return fail_at(s, q, expected(s), err);
 		s->lex = L_STRING;
-		return string_part(s, q + 1, end, err);
+		return whole_string(s, q, end, err);
 	}
 	if (!wants_value(s))
 		return fail_at(s, q, expected(s), err);
 	if (*q == '-' || digit(*q)) {
 		s->lex = L_NUMBER;
-		return number_part(s, q, end, err);
+		return whole_number(s, q, end, err);
 	}
 	for (i = 0; i < 3 && *q != literals[i][0]; i++)
 		;
@@ -609,23 +728,27 @@ start_token(struct mirror_json_stream *s, const char *q, const char *end,
 	return literal_part(s, q, end, err);
 }
 
+/* Tokens one after the other, until one is cut by the chunk's end. */
 static const char *
 between_tokens(struct mirror_json_stream *s, const char *q, const char *end,
 	       struct mirror_error *err)
 {
-	while (q < end && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t'))
-		q++;
-	if (q == end)
-		return q;
-	if (s->expect == X_DONE)
-		return fail_at(s, q, "data after the JSON value", err);
-	s->started = true;
-	switch (*q) {
-	case '{': case '[': return open_container(s, q, err);
-	case '}': case ']': return close_container(s, q, err);
-	case ',': case ':': return separator(s, q, err);
-	default: return start_token(s, q, end, err);
+	while (q != NULL && q < end && s->lex == L_NONE && !s->stopped) {
+		if ((cls[(unsigned char)*q] & C_WS) != 0) {
+			q++;
+			continue;
+		}
+		if (s->expect == X_DONE)
+			return fail_at(s, q, "data after the JSON value", err);
+		s->started = true;
+		switch (*q) {
+		case '{': case '[': q = open_container(s, q, err); break;
+		case '}': case ']': q = close_container(s, q, err); break;
+		case ',': case ':': q = separator(s, q, err); break;
+		default: q = start_token(s, q, end, err); break;
+		}
 	}
+	return q;
 }
 
 /* --- feeding ---------------------------------------------------------------- */
@@ -664,7 +787,7 @@ mirror_json_stream_end(struct mirror_json_stream *s, struct mirror_error *err)
 		syntax_details(s, err);
 	if (s->failed != MIRROR_OK || s->stopped)
 		return s->failed;
-	if (s->lex == L_NUMBER && !end_number(s, err))
+	if (s->lex == L_NUMBER && !end_number(s, s->buf, s->len, err))
 		return s->failed;
 	if (s->stopped)
 		return MIRROR_OK;

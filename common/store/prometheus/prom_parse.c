@@ -224,8 +224,12 @@ pair_end(struct mirror_prom_reader *r, const struct frame *f)
 		fault(r, F_ORDER);
 		return MIRROR_OK;
 	}
-	if (mirror_series_push(out, r->t, r->v) != MIRROR_OK)
+	if (out->len < out->cap) {   /* mirror_series_push without the call */
+		out->pts[out->len].t = r->t;
+		out->pts[out->len++].v = r->v;
+	} else if (mirror_series_push(out, r->t, r->v) != MIRROR_OK) {
 		return mirror_error_set(&r->err, MIRROR_ERR_NOMEM, "out of memory");
+	}
 	if (out->truncated && settled(r))
 		stop(r);
 	return MIRROR_OK;
@@ -531,6 +535,33 @@ is_array(enum box b)
 	return b == B_LIST || b == B_RESULT || b == B_VALUES || b == B_PAIR;
 }
 
+/* The events of a matrix's samples, most of any answer: [ t "v" ] of
+ * B_VALUES, the same as the general path below, with fewer steps. */
+static bool
+sample_event(struct mirror_prom_reader *r, const struct mirror_json_event *ev,
+	     enum mirror_err *e)
+{
+	struct frame *f = &r->stack[r->top - 1];
+
+	if (f->box == B_PAIR && f->index < 2 &&
+	    (ev->type == MIRROR_JSON_NUMBER || ev->type == MIRROR_JSON_STRING)) {
+		*e = pair_value(r, f->index++ == 0 ? S_TIME : S_VALUE, ev);
+		return true;
+	}
+	if (f->box == B_PAIR && ev->type == MIRROR_JSON_ARRAY_END) {
+		r->top--;
+		*e = pair_end(r, f);
+		return true;
+	}
+	if (f->box == B_VALUES && ev->type == MIRROR_JSON_ARRAY_BEGIN) {
+		f->index++;
+		r->pair_bad = false;
+		*e = enter(r, B_PAIR);
+		return true;
+	}
+	return false;
+}
+
 static enum mirror_err
 on_event(void *ctx, const struct mirror_json_event *ev, struct mirror_error *err)
 {
@@ -539,6 +570,13 @@ on_event(void *ctx, const struct mirror_json_event *ev, struct mirror_error *err
 	enum slot slot;
 
 	(void)err;
+	if (r->skip == 0 && r->top >= 2 && sample_event(r, ev, &e)) {
+		if (e != MIRROR_OK) {
+			r->fatal = e;
+			stop(r);
+		}
+		return MIRROR_OK;
+	}
 	if (r->skip > 0) {
 		if (is_begin(ev))
 			r->skip++;
