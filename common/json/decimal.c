@@ -262,19 +262,18 @@ plain_decimal(const char *s, size_t len, double *out)
 	double v;
 
 	p += *p == '-';
-	for (start = p; p < end; p++) {
-		if ((unsigned)(*p - '0') < 10)
+	for (start = p; p < end && (unsigned)(*p - '0') < 10; p++)
+		m = m * 10 + (uint64_t)(*p - '0');
+	if (p < end && *p == '.') {
+		point = p;
+		for (p++; p < end && (unsigned)(*p - '0') < 10; p++)
 			m = m * 10 + (uint64_t)(*p - '0');
-		else if (*p == '.' && point == NULL)
-			point = p;
-		else
-			return false;
+		k = (long)(point + 1 - p);
 	}
-	if (point != NULL)
-		k = (long)(point + 1 - end);
-	/* At most 19 digits fit m (more wrapped it); Clinger wants m <= 2^53. */
-	if (end - start - (point != NULL) > MAX_DIGITS || end - start == (point != NULL) ||
-	    (point != NULL && (point == start || point + 1 == end)) ||
+	/* At most 19 digits fit m (more wrapped it); Clinger wants m <= 2^53;
+	 * ".5" and "5." are left to fast(). */
+	if (p != end || end - start - (point != NULL) > MAX_DIGITS ||
+	    point == start || (point != NULL && point + 1 == end) || end == start ||
 	    m > MAX_EXACT_INT || k < -MAX_EXACT_POW)
 		return false;
 	v = k == 0 ? (double)m : (double)m / exact_pow10[-k];

@@ -118,6 +118,14 @@ def split_cgi(raw):
 
 
 class Memory(unittest.TestCase):
+    def check_answer(self, raw, want):
+        self.assertIsNotNone(raw, "no answer")
+        code, data = split_cgi(raw)
+        self.assertEqual(code, 200, data[:400])
+        tel = json.loads(data)["telemetry"]
+        self.assertFalse(tel["isPartial"])
+        self.assertEqual([(p[1], p[0]) for p in tel["points"]], want)
+
     def run_case(self, name):
         end = START + CASES[name]
         want = expected(START, end)
@@ -133,13 +141,7 @@ class Memory(unittest.TestCase):
             after = self.settled(r.proc.pid, before)
         finally:
             r.stop()
-        self.assertIsNotNone(raw, "no answer")
-        code, data = split_cgi(raw)
-        self.assertEqual(code, 200, data[:400])
-        got = json.loads(data)
-        tel = got["telemetry"]
-        self.assertFalse(tel["isPartial"])
-        self.assertEqual([(p[1], p[0]) for p in tel["points"]], want)
+        self.check_answer(raw, want)
         limit = 2 * POINT_BYTES * points + 64 * MiB
         print("  %-6s answer %6.1f MB, %7d points, %.1f s: RSS before %5.1f MiB, "
               "peak +%6.1f MiB (limit +%5.1f), after +%5.1f MiB"
@@ -150,6 +152,31 @@ class Memory(unittest.TestCase):
             return
         self.assertLessEqual(peak - before, limit)
         self.assertLessEqual(after - before, 32 * MiB)
+
+    def test_repeated(self):
+        """Eight requests of mixed sizes on one responder: memory goes
+        back after each, and the peak stays the largest one's."""
+        order = ["13MB", "150MB", "22MB", "150MB", "13MB", "22MB", "150MB", "22MB"]
+        wants = {n: expected(START, START + CASES[n]) for n in set(order)}
+        r = Responder("repeated")
+        afters = []
+        try:
+            before = status(r.proc.pid)["VmRSS"]
+            for n in order:
+                raw = r.ask("POST", "/api/metric", body(START + CASES[n]))
+                self.check_answer(raw, wants[n])
+                afters.append(self.settled(r.proc.pid, before) - before)
+            peak = status(r.proc.pid)["VmHWM"] - before
+        finally:
+            r.stop()
+        points = CASES["150MB"] // fakestore.STEP_MS
+        print("  repeated: peak +%.1f MiB, after each +%s MiB" % (
+            peak / MiB, " ".join("%.1f" % (a / MiB) for a in afters)), flush=True)
+        if ENV.get("MEM_REPORT") == "1":
+            return
+        self.assertLessEqual(peak, 2 * POINT_BYTES * points + 64 * MiB)
+        for a in afters:
+            self.assertLessEqual(a, 32 * MiB)
 
     def settled(self, pid, before):
         """VmRSS once it is back within 32 MiB of before, or after 5 s."""

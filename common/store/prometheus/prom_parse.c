@@ -94,6 +94,7 @@ struct mirror_prom_reader {
 	int skip;                        /* > 0: inside a skipped container */
 	enum slot next;                  /* slot of the next value in an object */
 	bool have_status, success, data_seen;
+	bool keep;                       /* storing(), kept up to date by settle() */
 	int data_type;                   /* first event of data, or -1 */
 	char etype[ETYPE_BYTES + 1], message[MESSAGE_BYTES + 1];
 	bool have_etype, have_message;
@@ -114,12 +115,23 @@ static const char *const shape_names[] = {
 
 /* --- small helpers ---------------------------------------------------------- */
 
+/* Whether samples are still worth storing: nothing known so far makes
+ * the answer an error. Recomputed whenever one of these changes. */
+static void
+settle(struct mirror_prom_reader *r)
+{
+	r->keep = r->w.out != NULL && r->nseries <= 1 &&
+	    !r->faults[F_SEVERAL] && r->sample_fault == F_NONE &&
+	    !(r->have_status && !r->success) && !(r->have_rtype && !r->rtype_ok);
+}
+
 static void
 fault(struct mirror_prom_reader *r, enum fault f)
 {
 	r->faults[f] = true;
 	if ((f == F_SAMPLE || f == F_ORDER) && r->sample_fault == F_NONE)
 		r->sample_fault = f;
+	settle(r);
 }
 
 static void
@@ -159,13 +171,10 @@ enter(struct mirror_prom_reader *r, enum box box)
 	return MIRROR_OK;
 }
 
-/* Whether samples are still worth storing. */
 static bool
 storing(const struct mirror_prom_reader *r)
 {
-	return r->w.out != NULL && !r->w.out->truncated && r->nseries <= 1 &&
-	    !r->faults[F_SEVERAL] && r->sample_fault == F_NONE &&
-	    !(r->have_status && !r->success) && !(r->have_rtype && !r->rtype_ok);
+	return r->keep && !r->w.out->truncated;
 }
 
 /* Whether the outcome no longer depends on what follows (but syntax). */
@@ -242,6 +251,7 @@ series_begin(struct mirror_prom_reader *r, const struct mirror_json_event *ev)
 {
 	size_t i = r->nseries++;
 
+	settle(r);
 	if (i >= MIRROR_PROM_SERIES_KEPT) {
 		/* The first kept series decide: the 400 (or their own fault). */
 		if (settled(r))
@@ -358,6 +368,7 @@ rtype_value(struct mirror_prom_reader *r, const struct mirror_json_event *ev)
 	copy_prefix(r->rtype, RTYPE_BYTES, ev->text, ev->len);
 	r->rtype_ok = strcmp(ev->text, shape_names[r->w.shape]) == 0 &&
 	    ev->len == strlen(ev->text);
+	settle(r);
 	return MIRROR_OK;
 }
 
@@ -379,6 +390,7 @@ status_value(struct mirror_prom_reader *r, const struct mirror_json_event *ev)
 		return not_api(r);
 	r->have_status = true;
 	r->success = ev->len == 7 && memcmp(ev->text, "success", 7) == 0;
+	settle(r);
 	/* Without errorType, the message names the status. */
 	if (!r->have_etype)
 		copy_prefix(r->etype, ETYPE_BYTES, ev->text, ev->len);
@@ -562,21 +574,14 @@ sample_event(struct mirror_prom_reader *r, const struct mirror_json_event *ev,
 	return false;
 }
 
-static enum mirror_err
-on_event(void *ctx, const struct mirror_json_event *ev, struct mirror_error *err)
+/* Every event but the samples'. Kept out of on_event, which stays small
+ * for the millions of those. */
+__attribute__((noinline)) static enum mirror_err
+any_event(struct mirror_prom_reader *r, const struct mirror_json_event *ev)
 {
-	struct mirror_prom_reader *r = ctx;
 	enum mirror_err e;
 	enum slot slot;
 
-	(void)err;
-	if (r->skip == 0 && r->top >= 2 && sample_event(r, ev, &e)) {
-		if (e != MIRROR_OK) {
-			r->fatal = e;
-			stop(r);
-		}
-		return MIRROR_OK;
-	}
 	if (r->skip > 0) {
 		if (is_begin(ev))
 			r->skip++;
@@ -594,6 +599,18 @@ on_event(void *ctx, const struct mirror_json_event *ev, struct mirror_error *err
 			r->stack[r->top - 1].index++;
 		e = value(r, slot, ev);
 	}
+	return e;
+}
+
+static enum mirror_err
+on_event(void *ctx, const struct mirror_json_event *ev, struct mirror_error *err)
+{
+	struct mirror_prom_reader *r = ctx;
+	enum mirror_err e;
+
+	(void)err;
+	if (r->skip != 0 || r->top < 2 || !sample_event(r, ev, &e))
+		e = any_event(r, ev);
 	/* The reader's own failures end the answer; they are reported by
 	 * mirror_prom_reader_end, with r->err's details. */
 	if (e != MIRROR_OK) {
@@ -624,6 +641,7 @@ mirror_prom_reader_new(const struct mirror_prom_want *w, struct mirror_prom_read
 	}
 	r->w = *w;
 	r->data_type = -1;
+	settle(r);
 	conf.ctx = r;
 	e = mirror_json_stream_new(&conf, &r->js);
 	if (e != MIRROR_OK) {
