@@ -245,6 +245,7 @@ INTEGRATION=(
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
+	"responder memory on 13, 22 and 150 MB store answers|tests/memory/run.sh"
 )
 
 # $1 names the build, $2 its top directory.
