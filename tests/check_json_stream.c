@@ -152,6 +152,12 @@ static const struct row {
 	{"[1", 0, NULL, "it ends too early", false},
 	{"{\"a\":", 0, NULL, "it ends too early", false},
 	{"'a'", 0, NULL, "unexpected character", false},
+	/* A container where no value may stand (found by fuzz_prom_answer). */
+	{"{\"a\"[]}", 0, NULL, "':' expected at byte 4", false},
+	{"{\"a\"{}}", 0, NULL, "':' expected at byte 4", false},
+	{"[1[2]]", 0, NULL, "',' or ']' expected at byte 2", false},
+	{"{[]:1}", 0, NULL, "object keys are strings", false},
+	{"{}[]", 0, NULL, "data after the JSON value at byte 2", false},
 	/* Numbers. */
 	{"01", 0, NULL, "no leading zeros at byte 1", false},
 	{"-01", 0, NULL, "no leading zeros at byte 2", false},

@@ -656,6 +656,8 @@ open_container(struct mirror_json_stream *s, const char *q, struct mirror_error 
 {
 	bool object = *q == '{';
 
+	if (!wants_value(s))
+		return fail_at(s, q, expected(s), err);
 	/* json_check's meaning of depth: max_depth nested containers pass. */
 	if (s->depth >= s->conf.max_depth)
 		return fail_at(s, q, "too deep", err);
