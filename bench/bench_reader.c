@@ -253,6 +253,9 @@ main(int argc, char **argv)
 		n = atoi(argv[3]);
 		for (i = 0; i < n; i++)
 			one_run(a, strcmp(argv[1], "old") == 0, NULL, NULL);
+		if (a != &day)
+			free(a->body);
+		free(day.body);
 		return 0;
 	}
 	big = make_answer("big", 4176000, 10, true);
