@@ -29,6 +29,25 @@
  */
 bool mirror_decimal_double(const char *s, size_t len, double *out);
 
+/* True when the 8 bytes at p are all ASCII digits (little-endian
+ * machines; elsewhere always false, and callers go byte by byte). */
+static inline bool
+mirror_decimal_all8(const char *p)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x;
+
+	memcpy(&x, p, sizeof x);
+	/* Each byte 0x30..0x39: high nibble 3, and still 3 after adding 6. */
+	return ((x & 0xf0f0f0f0f0f0f0f0ULL) |
+	    (((x + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) >> 4)) ==
+	    0x3333333333333333ULL;
+#else
+	(void)p;
+	return false;
+#endif
+}
+
 /*
  * The value of the 8 ASCII digits at p (8 bytes readable), or -1 when
  * they are not all digits: 8 at once in one 64-bit word (the SWAR method
@@ -41,12 +60,9 @@ mirror_decimal_eight(const char *p)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	uint64_t x;
 
-	memcpy(&x, p, sizeof x);
-	/* Each byte 0x30..0x39: high nibble 3, and still 3 after adding 6. */
-	if (((x & 0xf0f0f0f0f0f0f0f0ULL) |
-	    (((x + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) >> 4)) !=
-	    0x3333333333333333ULL)
+	if (!mirror_decimal_all8(p))
 		return -1;
+	memcpy(&x, p, sizeof x);
 	x -= 0x3030303030303030ULL;
 	x = x * 10 + (x >> 8);          /* pairs of digits in even bytes */
 	x = ((x & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32)) +
