@@ -264,12 +264,29 @@ map_error(CURLcode rc, const struct mirror_http *h,
 	}
 }
 
+/* The answer's status, type and body (or, streaming, its length). */
+static void
+fill_resp(struct mirror_http *h, const struct mirror_http_req *r,
+	  struct mirror_http_resp *resp)
+{
+	char *ctype = NULL;
+
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
+	resp->content_type = ctype;
+	if (r->sink != NULL) {
+		resp->len = h->sink.got;
+		return;
+	}
+	resp->body = h->body.data != NULL ? h->body.data : "";
+	resp->len = h->body.len;
+}
+
 enum mirror_err
 mirror_http_do(struct mirror_http *h, const struct mirror_http_req *r,
 	       struct mirror_http_resp *resp, struct mirror_error *err)
 {
 	struct curl_slist *l;
-	char *ctype = NULL;
 	CURLcode rc;
 
 	memset(resp, 0, sizeof *resp);
@@ -297,15 +314,7 @@ mirror_http_do(struct mirror_http *h, const struct mirror_http_req *r,
 		rc = CURLE_OK;
 	if (rc != CURLE_OK)
 		return map_error(rc, h, r, err);
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
-	resp->content_type = ctype;
-	if (r->sink != NULL) {
-		resp->len = h->sink.got;
-		return MIRROR_OK;
-	}
-	resp->body = h->body.data != NULL ? h->body.data : "";
-	resp->len = h->body.len;
+	fill_resp(h, r, resp);
 	return MIRROR_OK;
 }
 

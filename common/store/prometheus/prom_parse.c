@@ -95,7 +95,6 @@ struct mirror_prom_reader {
 	enum slot next;                  /* slot of the next value in an object */
 	bool have_status, success, data_seen;
 	bool keep;                       /* storing(), kept up to date by settle() */
-	int data_type;                   /* first event of data, or -1 */
 	char etype[ETYPE_BYTES + 1], message[MESSAGE_BYTES + 1];
 	bool have_etype, have_message;
 	char rtype[RTYPE_BYTES + 1];
@@ -322,7 +321,6 @@ data_begin(struct mirror_prom_reader *r, const struct mirror_json_event *ev)
 	enum mirror_prom_shape shape = r->w.shape;
 
 	r->data_seen = ev->type != MIRROR_JSON_NULL;
-	r->data_type = (int)ev->type;
 	if (shape == MIRROR_PROM_SHAPE_STRINGS) {
 		if (ev->type == MIRROR_JSON_ARRAY_BEGIN)
 			return enter(r, B_LIST);
@@ -640,7 +638,6 @@ mirror_prom_reader_new(const struct mirror_prom_want *w, struct mirror_prom_read
 		return MIRROR_ERR_INTERNAL;
 	}
 	r->w = *w;
-	r->data_type = -1;
 	settle(r);
 	conf.ctx = r;
 	e = mirror_json_stream_new(&conf, &r->js);
