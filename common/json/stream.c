@@ -664,6 +664,7 @@ open_container(struct mirror_json_stream *s, const char *q, struct mirror_error 
 
 	if (!wants_value(s))
 		return fail_at(s, q, expected(s), err);
+	s->started = true;
 	/* json_check's meaning of depth: max_depth nested containers pass. */
 	if (s->depth >= s->conf.max_depth)
 		return fail_at(s, q, "too deep", err);
@@ -710,6 +711,7 @@ start_token(struct mirror_json_stream *s, const char *q, const char *end,
 {
 	size_t i;
 
+	s->started = true;
 	s->tok_off = s->off + (uint64_t)(q - s->base);
 	s->len = 0;
 	if (*q == '"') {
@@ -736,20 +738,18 @@ start_token(struct mirror_json_stream *s, const char *q, const char *end,
 	return literal_part(s, q, end, err);
 }
 
-/* Tokens one after the other, until one is cut by the chunk's end. */
+/*
+ * Tokens one after the other, until one is cut by the chunk's end (a cut
+ * token always reads to the end). A byte where the grammar wants no more
+ * (X_DONE) fails in the token's own check, with expected()'s words.
+ */
 static const char *
 between_tokens(struct mirror_json_stream *s, const char *q, const char *end,
 	       struct mirror_error *err)
 {
-	while (q != NULL && q < end && s->lex == L_NONE && !s->stopped) {
-		if ((cls[(unsigned char)*q] & C_WS) != 0) {
-			q++;
-			continue;
-		}
-		if (s->expect == X_DONE)
-			return fail_at(s, q, "data after the JSON value", err);
-		s->started = true;
+	while (q != NULL && q < end && !s->stopped) {
 		switch (*q) {
+		case ' ': case '\t': case '\n': case '\r': q++; break;
 		case '{': case '[': q = open_container(s, q, err); break;
 		case '}': case ']': q = close_container(s, q, err); break;
 		case ',': case ':': q = separator(s, q, err); break;
