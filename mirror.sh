@@ -269,6 +269,7 @@ INTEGRATION=(
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
 	"Prometheus scraping each responder of a pool|tests/monitoring/run.sh"
 	"stream console in Chromium: nginx, sample store, Prometheus|tests/console/run.sh"
+	"responder memory on 13, 22 and 150 MB store answers|tests/memory/run.sh"
 )
 
 # $1 names the build, $2 its top directory.

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,25 +271,54 @@ static const struct answer_row {
 	{200, "{\"status\":\"succ", MIRROR_ERR_STORE_CONNECT, NULL},
 };
 
+/* Reads body whole as an answer of the given shape. */
+static enum mirror_err
+read_whole(long status, const char *body, struct mirror_prom_want *w,
+	   struct mirror_error *err)
+{
+	struct mirror_http_resp hr = resp(status, body);
+
+	mirror_error_clear(err);
+	return mirror_prom_read(w, &hr, err);
+}
+
+/* The same, fed in pieces of `step` bytes: the outcome must not change. */
+static enum mirror_err
+read_pieces(long status, const char *body, size_t step,
+	    struct mirror_prom_want *w, struct mirror_error *err)
+{
+	struct mirror_prom_reader *r;
+	size_t len = strlen(body), i, n;
+	bool enough = false;
+	enum mirror_err e;
+
+	mirror_error_clear(err);
+	ck_assert_int_eq(mirror_prom_reader_new(w, &r), MIRROR_OK);
+	for (i = 0; i < len && !enough; i += n) {
+		n = len - i < step ? len - i : step;
+		ck_assert_int_eq(mirror_prom_reader_feed(r, body + i, n, &enough),
+		    MIRROR_OK);
+	}
+	e = mirror_prom_reader_end(r, status, "application/json", err);
+	mirror_prom_reader_free(r);
+	return e;
+}
+
 START_TEST(test_answer)
 {
 	const struct answer_row *r = &answer_rows[_i];
-	struct mirror_http_resp hr = resp(r->status, r->body);
-	struct json_object *root, *data;
-	struct mirror_error err;
+	struct mirror_prom_want w = {.shape = MIRROR_PROM_SHAPE_ANY};
+	struct mirror_error err, err1;
 	enum mirror_err e;
 
-	mirror_error_clear(&err);
-	e = mirror_prom_answer(&hr, &root, &data, &err);
+	e = read_whole(r->status, r->body, &w, &err);
 	ck_assert_msg(e == r->e, "row %d: %d %s", _i, e, err.details);
-	if (e == MIRROR_OK)
-		ck_assert_ptr_nonnull(data);
-	else
-		ck_assert_ptr_null(root);
 	if (r->details != NULL)
 		ck_assert_msg(strstr(err.details, r->details) != NULL, "%s",
 		    err.details);
-	json_object_put(root);
+	/* Byte by byte: the same outcome, the same words. */
+	ck_assert_int_eq(read_pieces(r->status, r->body, 1, &w, &err1), e);
+	ck_assert_str_eq(err1.details, err.details);
 }
 END_TEST
 
@@ -302,22 +332,22 @@ collect(const char *s, void *ctx)
 	return MIRROR_OK;
 }
 
+#define SUCCESS(data) "{\"status\":\"success\",\"data\":" data "}"
+
 START_TEST(test_strings)
 {
-	struct json_object *ok = json_tokener_parse("[\"__name__\",\"job\"]");
-	struct json_object *bad = json_tokener_parse("[\"a\",1]");
-	struct json_object *obj = json_object_new_object();
 	struct mirror_error err;
 	struct mirror_buf b;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = collect, .ctx = &b,
+	};
 
 	mirror_buf_init(&b, 1024);
-	ck_assert_int_eq(mirror_prom_strings(ok, collect, &b, &err), MIRROR_OK);
+	ck_assert_int_eq(read_whole(200, SUCCESS("[\"__name__\",\"job\"]"), &w, &err),
+	    MIRROR_OK);
 	ck_assert_str_eq(b.data, "__name__;job;");
-	ck_assert_int_eq(mirror_prom_strings(bad, collect, &b, &err), MIRROR_ERR_STORE);
-	ck_assert_int_eq(mirror_prom_strings(obj, collect, &b, &err), MIRROR_ERR_STORE);
-	json_object_put(obj);
-	json_object_put(ok);
-	json_object_put(bad);
+	ck_assert_int_eq(read_whole(200, SUCCESS("[\"a\",1]"), &w, &err), MIRROR_ERR_STORE);
+	ck_assert_int_eq(read_whole(200, SUCCESS("{}"), &w, &err), MIRROR_ERR_STORE);
 	mirror_buf_free(&b);
 }
 END_TEST
@@ -338,7 +368,7 @@ START_TEST(test_value)
 	const struct value_row *r = &value_rows[_i];
 	double v = 0;
 
-	ck_assert_int_eq(mirror_prom_value(r->s, &v), r->ok);
+	ck_assert_int_eq(mirror_prom_value(r->s, strlen(r->s), &v), r->ok);
 	if (r->ok && isnan(r->v))
 		ck_assert(isnan(v));
 	else if (r->ok)
@@ -360,16 +390,36 @@ static const struct time_row {
 	{"\"1704067200\"", false, 0}, {"1e300", false, 0}, {"null", false, 0},
 };
 
+#define SERIES(labels, values) \
+	"{\"metric\":{" labels "},\"values\":[" values "]}"
+#define MATRIX(...) \
+	"{\"resultType\":\"matrix\",\"result\":[" __VA_ARGS__ "]}"
+
+/* A timestamp as the first member of a sample of a one-series matrix. */
 START_TEST(test_time)
 {
 	const struct time_row *r = &time_rows[_i];
-	struct json_object *j = json_tokener_parse(r->json);
-	int64_t ms = 0;
+	struct mirror_series s;
+	struct mirror_error err;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = INT64_MIN, .hi = INT64_MAX,
+		.out = &s,
+	};
+	char body[256];
+	enum mirror_err e;
 
-	ck_assert_int_eq(mirror_prom_time(j, &ms), r->ok);
-	if (r->ok)
-		ck_assert_int_eq(ms, r->ms);
-	json_object_put(j);
+	snprintf(body, sizeof body, SUCCESS(MATRIX(SERIES("\"a\":\"b\"", "[%s,\"1\"]"))),
+	    r->json);
+	mirror_series_init(&s, 100);
+	e = read_whole(200, body, &w, &err);
+	ck_assert_int_eq(e == MIRROR_OK, r->ok);
+	if (r->ok) {
+		ck_assert_uint_eq(s.len, 1);
+		ck_assert_int_eq(s.pts[0].t, r->ms);
+	} else {
+		ck_assert_ptr_nonnull(strstr(err.details, "malformed sample"));
+	}
+	mirror_series_free(&s);
 }
 END_TEST
 
@@ -391,11 +441,6 @@ START_TEST(test_seconds)
 END_TEST
 
 /* --- matrices --------------------------------------------------------------- */
-
-#define SERIES(labels, values) \
-	"{\"metric\":{" labels "},\"values\":[" values "]}"
-#define MATRIX(...) \
-	"{\"resultType\":\"matrix\",\"result\":[" __VA_ARGS__ "]}"
 
 static const struct matrix_row {
 	const char *data;
@@ -432,41 +477,68 @@ static const struct matrix_row {
 	{"[]", 0, INT64_MAX, MIRROR_ERR_STORE, 0, NULL},
 };
 
-START_TEST(test_matrix)
+/* A matrix row read whole, then in pieces of 1, 2, 3, 5 and 7 bytes. */
+static void
+check_matrix(const struct matrix_row *r, int row, size_t step)
 {
-	const struct matrix_row *r = &matrix_rows[_i];
-	struct json_object *data = json_tokener_parse(r->data);
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = r->lo, .hi = r->hi,
+		.out = &s, .seen = &seen,
+	};
+	char body[1024];
 	enum mirror_err e;
 
-	ck_assert_ptr_nonnull(data);
+	snprintf(body, sizeof body, SUCCESS("%s"), r->data);
 	mirror_series_init(&s, 100);
-	mirror_error_clear(&err);
-	e = mirror_prom_matrix(data, r->lo, r->hi, &seen, &s, &err);
-	ck_assert_msg(e == r->e, "row %d: %d %s", _i, e, err.details);
+	e = step == 0 ? read_whole(200, body, &w, &err) :
+	    read_pieces(200, body, step, &w, &err);
+	ck_assert_msg(e == r->e, "row %d step %zu: %d %s", row, step, e, err.details);
 	if (e == MIRROR_OK)
 		ck_assert_uint_eq(s.len, r->npoints);
 	if (r->details != NULL)
 		ck_assert_msg(strstr(err.details, r->details) != NULL, "%s", err.details);
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(data);
+}
+
+START_TEST(test_matrix)
+{
+	static const size_t steps[] = {0, 1, 2, 3, 5, 7};
+	size_t k;
+
+	for (k = 0; k < sizeof steps / sizeof steps[0]; k++)
+		check_matrix(&matrix_rows[_i], _i, steps[k]);
 }
 END_TEST
 
+/* One matrix answer into s, with seen carried across calls. */
+static enum mirror_err
+read_matrix(const char *data, struct mirror_prom_seen *seen, struct mirror_series *s,
+	    struct mirror_error *err)
+{
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = 0, .hi = INT64_MAX,
+		.out = s, .seen = seen,
+	};
+	char body[1024];
+
+	snprintf(body, sizeof body, SUCCESS("%s"), data);
+	return read_whole(200, body, &w, err);
+}
+
 START_TEST(test_matrix_values)
 {
-	struct json_object *data = json_tokener_parse(MATRIX(SERIES("\"a\":\"b\"",
-	    "[1704067200.25,\"1.5\"],[1704067215,\"NaN\"],[1704067230,\"-Inf\"]")));
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
 
 	mirror_series_init(&s, 100);
-	ck_assert_int_eq(mirror_prom_matrix(data, 0, INT64_MAX, &seen, &s, &err),
-	    MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"a\":\"b\"",
+	    "[1704067200.25,\"1.5\"],[1704067215,\"NaN\"],[1704067230,\"-Inf\"]")),
+	    &seen, &s, &err), MIRROR_OK);
 	ck_assert_uint_eq(s.len, 3);
 	ck_assert_int_eq(s.pts[0].t, 1704067200250LL);
 	ck_assert(s.pts[0].v == 1.5);
@@ -474,53 +546,404 @@ START_TEST(test_matrix_values)
 	ck_assert(isinf(s.pts[2].v) && s.pts[2].v < 0);
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(data);
 }
 END_TEST
 
 /* A later chunk with another series is the same error as one chunk with two. */
 START_TEST(test_matrix_chunks)
 {
-	struct json_object *a = json_tokener_parse(MATRIX(SERIES(
-	    "\"job\":\"a\",\"i\":\"1\"", "[1,\"1\"]")));
-	struct json_object *a2 = json_tokener_parse(MATRIX(SERIES(
-	    "\"i\":\"1\",\"job\":\"a\"", "[2,\"2\"]")));
-	struct json_object *b = json_tokener_parse(MATRIX(SERIES(
-	    "\"job\":\"a\",\"i\":\"2\"", "[3,\"1\"]")));
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
 
 	mirror_series_init(&s, 100);
-	ck_assert_int_eq(mirror_prom_matrix(a, 0, INT64_MAX, &seen, &s, &err), MIRROR_OK);
-	ck_assert_int_eq(mirror_prom_matrix(a2, 0, INT64_MAX, &seen, &s, &err), MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"job\":\"a\",\"i\":\"1\"",
+	    "[1,\"1\"]")), &seen, &s, &err), MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"i\":\"1\",\"job\":\"a\"",
+	    "[2,\"2\"]")), &seen, &s, &err), MIRROR_OK);
 	ck_assert_uint_eq(s.len, 2);
-	ck_assert_int_eq(mirror_prom_matrix(b, 0, INT64_MAX, &seen, &s, &err),
-	    MIRROR_ERR_BAD_REQUEST);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"job\":\"a\",\"i\":\"2\"",
+	    "[3,\"1\"]")), &seen, &s, &err), MIRROR_ERR_BAD_REQUEST);
 	ck_assert_ptr_nonnull(strstr(err.details, "differ in: i."));
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(a);
-	json_object_put(a2);
-	json_object_put(b);
 }
 END_TEST
 
 START_TEST(test_matrix_ceiling)
 {
-	struct json_object *d = json_tokener_parse(MATRIX(SERIES("\"a\":\"b\"",
-	    "[1,\"1\"],[2,\"2\"],[3,\"3\"]")));
 	struct mirror_prom_seen seen = {NULL, 0, false};
 	struct mirror_series s;
 	struct mirror_error err;
 
 	mirror_series_init(&s, 2);
-	ck_assert_int_eq(mirror_prom_matrix(d, 0, INT64_MAX, &seen, &s, &err), MIRROR_OK);
+	ck_assert_int_eq(read_matrix(MATRIX(SERIES("\"a\":\"b\"",
+	    "[1,\"1\"],[2,\"2\"],[3,\"3\"]")), &seen, &s, &err), MIRROR_OK);
 	ck_assert_uint_eq(s.len, 2);
 	ck_assert(s.truncated);
 	mirror_prom_seen_free(&seen);
 	mirror_series_free(&s);
-	json_object_put(d);
+}
+END_TEST
+
+/* --- the streaming reader: orders, shapes, ranks ------------------------------ */
+
+#define SHAPE(x) MIRROR_PROM_SHAPE_##x
+#define ONE(values) MATRIX(SERIES("\"a\":\"b\"", values))
+
+static const struct stream_row {
+	enum mirror_prom_shape shape;
+	const char *body;
+	enum mirror_err e;
+	size_t npoints;
+	const char *details;   /* a substring of err.details, or NULL */
+} stream_rows[] = {
+	/* Members in any order, with the members the reader skips. */
+	{SHAPE(MATRIX), "{\"data\":" ONE("[1,\"1\"],[2,\"2\"]") ",\"status\":\"success\"}",
+	 MIRROR_OK, 2, NULL},
+	{SHAPE(MATRIX), SUCCESS("{\"result\":[" SERIES("\"a\":\"b\"", "[1,\"1\"]")
+	    "],\"resultType\":\"matrix\"}"), MIRROR_OK, 1, NULL},
+	{SHAPE(MATRIX), "{\"status\":\"success\",\"warnings\":[\"w\",{\"x\":[1]}],\"data\":"
+	 ONE("[1,\"1\"]") ",\"infos\":[]}", MIRROR_OK, 1, NULL},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"values\":[[1,\"1\"]],\"metric\":{\"a\":\"b\"}}")),
+	 MIRROR_OK, 1, NULL},
+	{SHAPE(MATRIX), SUCCESS("{\"resultType\":\"matrix\",\"stats\":{\"a\":[[[]]]},"
+	    "\"result\":[]}"), MIRROR_OK, 0, NULL},
+	/* Histogram-only series, and values that are not a list: no samples. */
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{\"a\":\"b\"},\"histograms\":"
+	    "[[1,{\"count\":\"1\",\"buckets\":[[0,\"1\",\"2\",\"3\"]]}]]}")), MIRROR_OK, 0, NULL},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{\"a\":\"b\"},\"values\":null}")),
+	 MIRROR_OK, 0, NULL},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{},\"values\":[[1,\"1\"]]}")),
+	 MIRROR_OK, 1, NULL},
+	/* Vectors. */
+	{SHAPE(VECTOR), SUCCESS("{\"resultType\":\"vector\",\"result\":[{\"metric\":"
+	    "{\"a\":\"b\"},\"value\":[1704067200.5,\"2\"]}]}"), MIRROR_OK, 1, NULL},
+	{SHAPE(VECTOR), SUCCESS("{\"resultType\":\"vector\",\"result\":[{\"metric\":"
+	    "{\"a\":\"b\"},\"value\":[1,\"2\",3]}]}"), MIRROR_ERR_STORE, 0,
+	 "the store's vector holds a malformed sample"},
+	{SHAPE(VECTOR), SUCCESS(ONE("[1,\"1\"]")), MIRROR_ERR_STORE, 0,
+	 "did not answer with a vector (resultType matrix)"},
+	{SHAPE(MATRIX), SUCCESS("{\"resultType\":5,\"result\":[]}"), MIRROR_ERR_STORE, 0,
+	 "(resultType missing)"},
+	{SHAPE(MATRIX), SUCCESS("{\"resultType\":\"matrix\",\"result\":{}}"),
+	 MIRROR_ERR_STORE, 0, "did not answer with a matrix (resultType matrix)"},
+	{SHAPE(MATRIX), SUCCESS("{\"resultType\":\"matrix\"}"), MIRROR_ERR_STORE, 0,
+	 "(resultType matrix)"},
+	/* The store's errors, warnings or not, status first or last. */
+	{SHAPE(MATRIX), "{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"x\","
+	 "\"warnings\":[\"w\"]}", MIRROR_ERR_STORE, 0, "HTTP 200 (bad_data): x"},
+	{SHAPE(MATRIX), "{\"error\":\"late\",\"errorType\":\"timeout\",\"status\":\"error\"}",
+	 MIRROR_ERR_STORE, 0, "(timeout): late"},
+	{SHAPE(MATRIX), "{\"status\":\"error\",\"errorType\":7,\"error\":[]}",
+	 MIRROR_ERR_STORE, 0, "(error): no error message"},
+	{SHAPE(MATRIX), "{\"status\":\"fail\",\"data\":" ONE("[1,\"1\"]") "}",
+	 MIRROR_ERR_STORE, 0, "(fail): no error message"},
+	{SHAPE(MATRIX), "{\"status\":\"success\",\"data\":null}", MIRROR_ERR_STORE, 0,
+	 "(success): no error message"},
+	/* Not the API's JSON. */
+	{SHAPE(MATRIX), "{\"status\":1,\"data\":[]}", MIRROR_ERR_STORE_CONNECT, 0,
+	 "not Prometheus API JSON: {\"status\":1"},
+	{SHAPE(MATRIX), "\"success\"", MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	{SHAPE(MATRIX), "{\"status\":\"success\",\"status\":\"success\",\"data\":[]}",
+	 MIRROR_ERR_STORE_CONNECT, 0, "not Prometheus API JSON"},
+	{SHAPE(MATRIX), SUCCESS("{\"resultType\":\"matrix\",\"resultType\":\"matrix\","
+	    "\"result\":[]}"), MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{},\"metric\":{},\"values\":[]}")),
+	 MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{},\"values\":[],\"values\":[]}")),
+	 MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	{SHAPE(MATRIX), SUCCESS(ONE("[1,\"1\"]")) " {}", MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	{SHAPE(MATRIX), SUCCESS(ONE("[1,\"1\"],[1e400,\"1\"]")) "\x01",
+	 MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	{SHAPE(MATRIX), "{\"status\":\"success\",\"data\":" ONE("[1,\"1\"]"),
+	 MIRROR_ERR_STORE_CONNECT, 0, NULL},
+	/* Labels that are not a label set. */
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{\"a\":1},\"values\":[]}")),
+	 MIRROR_ERR_STORE, 0, "the store's matrix has a series without labels"},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":{\"a\":\"1\",\"a\":\"2\"},\"values\":[]}")),
+	 MIRROR_ERR_STORE, 0, "without labels"},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("{\"metric\":[],\"values\":[]}")), MIRROR_ERR_STORE,
+	 0, "without labels"},
+	{SHAPE(MATRIX), SUCCESS(MATRIX("5")), MIRROR_ERR_STORE, 0, "without labels"},
+	/* Samples. */
+	{SHAPE(MATRIX), SUCCESS(ONE("[1,\"1\",3]")), MIRROR_ERR_STORE, 0, "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(ONE("[1]")), MIRROR_ERR_STORE, 0, "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(ONE("[[1],\"1\"]")), MIRROR_ERR_STORE, 0, "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(ONE("[1,{\"v\":\"1\"}]")), MIRROR_ERR_STORE, 0,
+	 "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(ONE("\"x\"")), MIRROR_ERR_STORE, 0, "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(ONE("[true,\"1\"]")), MIRROR_ERR_STORE, 0, "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(ONE("[1,\"1\"],[1,\"2\"]")), MIRROR_ERR_STORE, 0, "time order"},
+	/* The first fault in the series wins; ranks decide across kinds. */
+	{SHAPE(MATRIX), SUCCESS(ONE("[2,\"1\"],[1,\"1\"],[3,\"x\"]")), MIRROR_ERR_STORE, 0,
+	 "time order"},
+	{SHAPE(MATRIX), SUCCESS(ONE("[1,\"x\"],[2,\"1\"],[1,\"1\"]")), MIRROR_ERR_STORE, 0,
+	 "malformed sample"},
+	{SHAPE(MATRIX), SUCCESS(MATRIX(SERIES("\"i\":\"1\"", "[1,\"x\"]") ","
+	    SERIES("\"i\":\"2\"", "[1,\"1\"]"))), MIRROR_ERR_BAD_REQUEST, 0, "differ in: i."},
+	{SHAPE(MATRIX), SUCCESS(MATRIX(SERIES("\"i\":\"1\"", "") ",{\"values\":[]}")),
+	 MIRROR_ERR_STORE, 0, "without labels"},
+	{SHAPE(MATRIX), "{\"status\":\"error\",\"data\":" MATRIX(SERIES("\"i\":\"1\"", "")
+	 ",{\"values\":[]}") "}", MIRROR_ERR_STORE, 0, "(error)"},
+	/* Lists. */
+	{SHAPE(STRINGS), SUCCESS("[]"), MIRROR_OK, 0, NULL},
+	{SHAPE(STRINGS), SUCCESS("\"a\""), MIRROR_ERR_STORE, 0, "no list where one was expected"},
+	{SHAPE(STRINGS), SUCCESS("[\"a\",[\"b\"]]"), MIRROR_ERR_STORE, 0,
+	 "holds something other than strings"},
+	/* Probes. */
+	{SHAPE(OBJECT), SUCCESS("{\"version\":\"2.42.0\",\"x\":[1]}"), MIRROR_OK, 0, NULL},
+	{SHAPE(OBJECT), SUCCESS("[]"), MIRROR_ERR_STORE_CONNECT, 0,
+	 "/p of the store is not a Prometheus API answer"},
+	{SHAPE(ARRAY), SUCCESS("[\"a\"]"), MIRROR_OK, 0, NULL},
+	{SHAPE(ARRAY), SUCCESS("{}"), MIRROR_ERR_STORE_CONNECT, 0, "not a Prometheus API answer"},
+	{SHAPE(ARRAY), "{\"status\":\"error\",\"data\":{}}", MIRROR_ERR_STORE, 0, NULL},
+	/* Garbage is quoted, its first 80 bytes. */
+	{SHAPE(ANY), "<html><head><title>Sign in</title></head><body>Please sign in to "
+	 "continue to the store, then try again</body></html>", MIRROR_ERR_STORE_CONNECT, 0,
+	 "JSON: <html><head><title>Sign in</title></head><body>Please sign in to "
+	 "continue to"},
+};
+
+START_TEST(test_stream)
+{
+	static const size_t steps[] = {0, 1, 3, 7};
+	const struct stream_row *r = &stream_rows[_i];
+	char first[MIRROR_DETAILS_MAX] = "";
+	size_t k;
+
+	for (k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		struct mirror_series s;
+		struct mirror_prom_seen seen = {NULL, 0, false};
+		struct mirror_prom_want w = {
+			.shape = r->shape, .what = "/p", .lo = INT64_MIN, .hi = INT64_MAX,
+			.out = &s, .seen = &seen,
+		};
+		struct mirror_error err;
+		enum mirror_err e;
+
+		mirror_series_init(&s, 100);
+		e = steps[k] == 0 ? read_whole(200, r->body, &w, &err) :
+		    read_pieces(200, r->body, steps[k], &w, &err);
+		ck_assert_msg(e == r->e, "row %d step %zu: %d %s", _i, steps[k], e,
+		    err.details);
+		if (e == MIRROR_OK)
+			ck_assert_uint_eq(s.len, r->npoints);
+		if (r->details != NULL)
+			ck_assert_msg(strstr(err.details, r->details) != NULL, "row %d: %s",
+			    _i, err.details);
+		if (k == 0)
+			snprintf(first, sizeof first, "%s", err.details);
+		ck_assert_str_eq(err.details, first);
+		mirror_prom_seen_free(&seen);
+		mirror_series_free(&s);
+	}
+}
+END_TEST
+
+/* Feeds body in 8-byte pieces until the reader has enough; returns how
+ * many bytes it took. */
+static size_t
+feed_until_enough(struct mirror_prom_reader *r, const char *body, size_t len)
+{
+	size_t i;
+	bool enough = false;
+
+	for (i = 0; i < len && !enough; i += 8)
+		mirror_prom_reader_feed(r, body + i, len - i < 8 ? len - i : 8, &enough);
+	return i < len ? i : len;
+}
+
+/* A matrix body of n samples of one series (or n series of one sample). */
+static char *
+big_matrix(size_t n, bool series, bool status_last)
+{
+	struct mirror_buf b;
+	size_t i;
+	char item[96];
+
+	mirror_buf_init(&b, 1 << 24);
+	mirror_buf_adds(&b, status_last ? "{\"data\":" : "{\"status\":\"success\",\"data\":");
+	mirror_buf_adds(&b, "{\"resultType\":\"matrix\",\"result\":[");
+	if (!series)
+		mirror_buf_adds(&b, "{\"metric\":{\"a\":\"b\"},\"values\":[");
+	for (i = 0; i < n; i++) {
+		if (series)
+			snprintf(item, sizeof item, "%s{\"metric\":{\"a\":\"b\",\"i\":\"%zu\"},"
+			    "\"values\":[[1,\"1\"]]}", i ? "," : "", i);
+		else
+			snprintf(item, sizeof item, "%s[%zu.5,\"%zu\"]", i ? "," : "", i, i);
+		mirror_buf_adds(&b, item);
+	}
+	mirror_buf_adds(&b, series ? "]}" : "]}]}");
+	mirror_buf_adds(&b, status_last ? ",\"status\":\"success\"}" : "}");
+	return mirror_buf_steal(&b, NULL);
+}
+
+START_TEST(test_stops_at_ceiling)
+{
+	char *body = big_matrix(1000, false, false);
+	size_t len = strlen(body), used;
+	struct mirror_series s;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = 0, .hi = INT64_MAX, .out = &s,
+	};
+	struct mirror_prom_reader *r;
+	struct mirror_error err;
+
+	mirror_series_init(&s, 10);
+	ck_assert_int_eq(mirror_prom_reader_new(&w, &r), MIRROR_OK);
+	used = feed_until_enough(r, body, len);
+	/* The 11th sample, at about 1/100 of the answer, was the last read. */
+	ck_assert_uint_lt(used, len / 50);
+	ck_assert_int_eq(mirror_prom_reader_end(r, 200, NULL, &err), MIRROR_OK);
+	ck_assert_uint_eq(s.len, 10);
+	ck_assert(s.truncated);
+	ck_assert_int_eq(s.pts[9].t, 9500);
+	mirror_prom_reader_free(r);
+	mirror_series_free(&s);
+	free(body);
+}
+END_TEST
+
+/* With the status still unknown, the ceiling does not stop the reading:
+ * an error could follow. */
+START_TEST(test_reads_on_without_status)
+{
+	char *body = big_matrix(1000, false, true);
+	size_t len = strlen(body);
+	struct mirror_series s;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = 0, .hi = INT64_MAX, .out = &s,
+	};
+	struct mirror_prom_reader *r;
+	struct mirror_error err;
+
+	mirror_series_init(&s, 10);
+	ck_assert_int_eq(mirror_prom_reader_new(&w, &r), MIRROR_OK);
+	ck_assert_uint_eq(feed_until_enough(r, body, len), len);
+	ck_assert_int_eq(mirror_prom_reader_end(r, 200, NULL, &err), MIRROR_OK);
+	ck_assert_uint_eq(s.len, 10);
+	ck_assert(s.truncated);
+	mirror_prom_reader_free(r);
+	mirror_series_free(&s);
+	free(body);
+}
+END_TEST
+
+START_TEST(test_stops_past_kept_series)
+{
+	char *body = big_matrix(1000, true, false);
+	size_t len = strlen(body);
+	struct mirror_series s;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = 0, .hi = INT64_MAX, .out = &s,
+	};
+	struct mirror_prom_reader *r;
+	struct mirror_error err;
+
+	mirror_series_init(&s, 100);
+	ck_assert_int_eq(mirror_prom_reader_new(&w, &r), MIRROR_OK);
+	ck_assert_uint_lt(feed_until_enough(r, body, len), len / 20);
+	ck_assert_int_eq(mirror_prom_reader_end(r, 200, NULL, &err), MIRROR_ERR_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(err.details, "they differ in: i. Add"));
+	mirror_prom_reader_free(r);
+	mirror_series_free(&s);
+	free(body);
+}
+END_TEST
+
+static enum mirror_err
+take_two(const char *s, void *ctx)
+{
+	int *n = ctx;
+
+	(void)s;
+	return ++*n > 2 ? MIRROR_ERR_NOMEM : MIRROR_OK;
+}
+
+START_TEST(test_stops_when_list_full)
+{
+	const char *body = SUCCESS("[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\","
+	    "\"i\",\"j\",\"k\",\"l\"]");
+	int n = 0;
+	struct mirror_prom_want w = {
+		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = take_two, .ctx = &n,
+	};
+	struct mirror_prom_reader *r;
+	struct mirror_error err;
+
+	ck_assert_int_eq(mirror_prom_reader_new(&w, &r), MIRROR_OK);
+	ck_assert_uint_lt(feed_until_enough(r, body, strlen(body)), strlen(body));
+	ck_assert_int_eq(mirror_prom_reader_end(r, 200, NULL, &err), MIRROR_ERR_NOMEM);
+	ck_assert_str_eq(err.details, "out of memory");
+	ck_assert_int_eq(n, 3);
+	mirror_prom_reader_free(r);
+}
+END_TEST
+
+/* A label value longer than the reader's token bound is the store's
+ * fault, not garbage. */
+START_TEST(test_too_long)
+{
+	struct mirror_buf b;
+	struct mirror_prom_want w = {.shape = MIRROR_PROM_SHAPE_ANY};
+	struct mirror_error err;
+	size_t i;
+
+	mirror_buf_init(&b, 1 << 22);
+	mirror_buf_adds(&b, "{\"status\":\"success\",\"data\":[\"");
+	for (i = 0; i < (1 << 20) + 1; i++)
+		mirror_buf_addc(&b, 'x');
+	mirror_buf_adds(&b, "\"]}");
+	ck_assert_int_eq(read_whole(200, b.data, &w, &err), MIRROR_ERR_STORE);
+	ck_assert_str_eq(err.details, "the store's answer holds a string longer than "
+	    "1048576 bytes");
+	mirror_buf_free(&b);
+}
+END_TEST
+
+/* Timestamps exact to the millisecond, values exact to the bit. */
+static const struct number_row {
+	const char *t, *v;
+	int64_t ms;
+	double value;
+} number_rows[] = {
+	{"1704153599.999", "12.5", 1704153599999LL, 12.5},
+	{"1704153599.99", "-3", 1704153599990LL, -3},
+	{"1704153599.9", "1e3", 1704153599900LL, 1000},
+	{"1704153599", "0.1", 1704153599000LL, 0.1},
+	{"1704153599.001", "5.8652496337890625", 1704153599001LL, 5.8652496337890625},
+	{"17041535990", "1e+06", 17041535990000LL, 1e6},
+	{"-0.999", "-0", -999, -0.0},
+	{"1.5e3", "2.5e-05", 1500000, 2.5e-05},
+	{"1704153599.9995", "1.7976931348623157e308", 1704153600000LL, 1.7976931348623157e308},
+	{"9223372036854775", "4.9e-324", 9223372036854775000LL, 4.9e-324},
+};
+
+START_TEST(test_numbers)
+{
+	const struct number_row *r = &number_rows[_i];
+	int64_t ms;
+	double v;
+
+	ck_assert(mirror_prom_time(r->t, strlen(r->t), &ms));
+	ck_assert_int_eq(ms, r->ms);
+	ck_assert(mirror_prom_value(r->v, strlen(r->v), &v));
+	ck_assert(memcmp(&v, &r->value, sizeof v) == 0);
+}
+END_TEST
+
+START_TEST(test_time_refused)
+{
+	static const char *const bad[] = {
+		"9223372036854776", "-9223372036854776", "1e300", "-1e300", "92233720368547758",
+	};
+	size_t i;
+	int64_t ms;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(!mirror_prom_time(bad[i], strlen(bad[i]), &ms), "%s", bad[i]);
 }
 END_TEST
 
@@ -710,6 +1133,14 @@ prometheus_suite(void)
 	tcase_add_test(tc, test_matrix_values);
 	tcase_add_test(tc, test_matrix_chunks);
 	tcase_add_test(tc, test_matrix_ceiling);
+	LOOP(tc, test_stream, stream_rows);
+	tcase_add_test(tc, test_stops_at_ceiling);
+	tcase_add_test(tc, test_reads_on_without_status);
+	tcase_add_test(tc, test_stops_past_kept_series);
+	tcase_add_test(tc, test_stops_when_list_full);
+	tcase_add_test(tc, test_too_long);
+	LOOP(tc, test_numbers, number_rows);
+	tcase_add_test(tc, test_time_refused);
 	LOOP(tc, test_group, group_rows);
 	tcase_add_test(tc, test_form);
 	LOOP(tc, test_details, details_rows);

@@ -17,5 +17,7 @@ Suite *prometheus_suite(void);
 Suite *graphite_suite(void);
 Suite *bulkhead_suite(void);
 Suite *influxdb_suite(void);
+Suite *json_stream_suite(void);
+Suite *decimal_suite(void);
 
 #endif

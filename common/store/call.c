@@ -25,6 +25,14 @@ enum mirror_err
 mirror_store_request(const struct mirror_store_call *c, const char *path,
 		     const char *params, bool post, struct mirror_http_resp *resp)
 {
+	return mirror_store_request_to(c, path, params, post, NULL, NULL, resp);
+}
+
+enum mirror_err
+mirror_store_request_to(const struct mirror_store_call *c, const char *path,
+			const char *params, bool post, mirror_http_sink sink,
+			void *sink_ctx, struct mirror_http_resp *resp)
+{
 	struct mirror_http_req req = {0};
 	struct mirror_buf url;
 	enum mirror_err e;
@@ -50,6 +58,8 @@ mirror_store_request(const struct mirror_store_call *c, const char *path,
 	req.max_bytes = c->max_bytes;
 	req.gzip = c->gzip;
 	req.auth = c->auth;
+	req.sink = sink;
+	req.sink_ctx = sink_ctx;
 	e = mirror_http_do(c->http, &req, resp, c->err);
 	mirror_buf_free(&url);
 	if (e == MIRROR_ERR_STORE_TIMEOUT)

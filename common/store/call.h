@@ -38,4 +38,12 @@ enum mirror_err mirror_store_request(const struct mirror_store_call *c, const ch
 				     const char *params, bool post,
 				     struct mirror_http_resp *resp);
 
+/* The same, with the answer's body handed to sink as it arrives instead
+ * of buffered (mirror_http_req.sink): a store that reads its answers
+ * incrementally never holds one whole. */
+enum mirror_err mirror_store_request_to(const struct mirror_store_call *c,
+					const char *path, const char *params,
+					bool post, mirror_http_sink sink,
+					void *sink_ctx, struct mirror_http_resp *resp);
+
 #endif

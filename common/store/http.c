@@ -14,9 +14,19 @@
 /* Answer storage a worker keeps between requests. */
 #define KEEP_BYTES ((size_t)1 << 20)
 
+/* Streaming mode: where the answer goes, and how much went. */
+struct sink_state {
+	mirror_http_sink fn;
+	void *ctx;
+	size_t got, max;
+	bool enough;               /* the sink wanted no more */
+	enum mirror_err err;       /* the sink's own failure */
+};
+
 struct mirror_http {
 	CURL *curl;
 	struct mirror_buf body;    /* the last answer */
+	struct sink_state sink;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -80,6 +90,40 @@ on_data(char *p, size_t size, size_t n, void *arg)
 	return b->err == MIRROR_OK ? n : 0;
 }
 
+/* The same ceiling in streaming mode, then the sink. */
+static size_t
+on_sink(char *p, size_t size, size_t n, void *arg)
+{
+	struct sink_state *s = arg;
+
+	if (n > s->max - s->got)
+		return 0;     /* map_error: the ceiling */
+	s->got += n;
+	s->err = s->fn(s->ctx, p, n, &s->enough);
+	return s->err == MIRROR_OK && !s->enough ? n : 0;
+}
+
+/* Where the answer goes: the handle's buffer, or the request's sink. */
+static bool
+set_writer(struct mirror_http *h, const struct mirror_http_req *r)
+{
+	CURL *c = h->curl;
+	bool ok = true;
+
+	memset(&h->sink, 0, sizeof h->sink);
+	if (r->sink == NULL) {
+		ok &= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK;
+		ok &= curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->body) == CURLE_OK;
+		return ok;
+	}
+	h->sink.fn = r->sink;
+	h->sink.ctx = r->sink_ctx;
+	h->sink.max = r->max_bytes;
+	ok &= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sink) == CURLE_OK;
+	ok &= curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->sink) == CURLE_OK;
+	return ok;
+}
+
 /* Options every request gets, whatever its store asks for. */
 static bool
 set_common(struct mirror_http *h, const struct mirror_http_req *r)
@@ -102,8 +146,7 @@ set_common(struct mirror_http *h, const struct mirror_http_req *r)
 	 * decoded bytes, so a compression bomb stops at max_bytes too. */
 	if (r->gzip)
 		ok &= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
-	ok &= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK;
-	ok &= curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->body) == CURLE_OK;
+	ok &= set_writer(h, r);
 	ok &= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf) == CURLE_OK;
 	ok &= curl_easy_setopt(c, CURLOPT_USERAGENT, "stackstate-mirror") == CURLE_OK;
 	if (r->form != NULL)
@@ -238,6 +281,9 @@ map_error(CURLcode rc, const struct mirror_http *h,
 		    "no answer from %.*s within %lld ms", n, r->url,
 		    (long long)r->timeout_ms);
 	case CURLE_WRITE_ERROR:
+		if (h->sink.err != MIRROR_OK)
+			return mirror_error_set(err, h->sink.err,
+			    "reading the store's answer failed");
 		if (h->body.err == MIRROR_ERR_NOMEM)
 			return mirror_error_set(err, MIRROR_ERR_NOMEM,
 			    "out of memory reading the store's answer");
@@ -266,12 +312,29 @@ account(const struct mirror_http *h, enum mirror_err e, int64_t start_us)
 	    mirror_clock_us() - start_us, bytes > 0 ? (uint64_t)bytes : 0);
 }
 
+/* The answer's status, type and body (or, streaming, its length). */
+static void
+fill_resp(struct mirror_http *h, const struct mirror_http_req *r,
+	  struct mirror_http_resp *resp)
+{
+	char *ctype = NULL;
+
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
+	resp->content_type = ctype;
+	if (r->sink != NULL) {
+		resp->len = h->sink.got;
+		return;
+	}
+	resp->body = h->body.data != NULL ? h->body.data : "";
+	resp->len = h->body.len;
+}
+
 enum mirror_err
 mirror_http_do(struct mirror_http *h, const struct mirror_http_req *r,
 	       struct mirror_http_resp *resp, struct mirror_error *err)
 {
 	struct curl_slist *l;
-	char *ctype = NULL;
 	enum mirror_err e;
 	int64_t start;
 	CURLcode rc;
@@ -302,15 +365,14 @@ mirror_http_do(struct mirror_http *h, const struct mirror_http_req *r,
 	start = mirror_clock_us();
 	rc = curl_easy_perform(h->curl);
 	curl_slist_free_all(l);
+	/* A sink that had enough cut the transfer: that is an answer. */
+	if (rc == CURLE_WRITE_ERROR && h->sink.enough)
+		rc = CURLE_OK;
 	e = rc != CURLE_OK ? map_error(rc, h, r, err) : MIRROR_OK;
 	account(h, e, start);
 	if (e != MIRROR_OK)
 		return e;
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
-	curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
-	resp->content_type = ctype;
-	resp->body = h->body.data != NULL ? h->body.data : "";
-	resp->len = h->body.len;
+	fill_resp(h, r, resp);
 	return MIRROR_OK;
 }
 

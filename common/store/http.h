@@ -44,6 +44,18 @@ struct mirror_http_auth {
 	const char *aws_token;     /* session token of temporary keys */
 };
 
+/*
+ * Streaming mode: receives the answer's bytes as they arrive (libcurl's
+ * write callback), so the client keeps none of them. Return MIRROR_OK
+ * to go on, and set *enough to stop reading early: the request then
+ * succeeds with what came (the connection is closed, not kept). Any
+ * other return stops the transfer and mirror_http_do returns it, with
+ * details "reading the store's answer failed". The byte ceiling
+ * (max_bytes) is checked before the sink sees a piece that would pass it.
+ */
+typedef enum mirror_err (*mirror_http_sink)(void *ctx, const char *p, size_t n,
+					    bool *enough);
+
 /* One request. */
 struct mirror_http_req {
 	const char *url;           /* absolute http(s) URL, already allowlisted */
@@ -53,13 +65,15 @@ struct mirror_http_req {
 	size_t max_bytes;          /* ceiling on the decoded answer */
 	bool gzip;                 /* ask for a gzip-compressed answer */
 	const struct mirror_http_auth *auth;  /* or NULL */
+	mirror_http_sink sink;     /* or NULL: the answer is buffered whole */
+	void *sink_ctx;            /* passed to sink */
 };
 
 /* An answer; body is borrowed from the handle until its next request. */
 struct mirror_http_resp {
 	long status;               /* HTTP status */
-	const char *body;          /* NUL-terminated */
-	size_t len;
+	const char *body;          /* NUL-terminated; NULL in streaming mode */
+	size_t len;                /* bytes of body, or given to the sink */
 	const char *content_type;  /* or NULL; borrowed like body */
 };
 

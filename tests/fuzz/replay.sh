@@ -1,3 +1,4 @@
 #!/bin/sh
-# Replays the seed corpus through the fuzz harness (a `make check` test).
-exec "${top_builddir:-.}/tests/fuzz/fuzz_request" "${srcdir:-.}"/tests/fuzz/corpus/*
+# Replays the seed corpora through the fuzz harnesses (a `make check` test).
+"${top_builddir:-.}/tests/fuzz/fuzz_request" "${srcdir:-.}"/tests/fuzz/corpus/* || exit 1
+exec "${top_builddir:-.}/tests/fuzz/fuzz_prom_answer" "${srcdir:-.}"/tests/fuzz/prom-corpus/*

@@ -56,20 +56,14 @@ begin(const struct mirror_call *call, struct mirror_prom_target *t,
 	return e;
 }
 
-/* Asks path; the answer's data must be of type want. */
+/* Asks path; the answer's data must be of the shape (object or array). */
 static enum mirror_err
 probe(const struct mirror_prom_job *j, const char *path, bool post,
-      enum json_type want, long *status)
+      enum mirror_prom_shape shape, long *status)
 {
-	struct json_object *root, *data;
-	enum mirror_err e;
+	struct mirror_prom_want want = {.shape = shape, .what = path};
 
-	e = mirror_prom_call(j, path, "", post, status, &root, &data);
-	if (e == MIRROR_OK && !json_object_is_type(data, want))
-		e = mirror_error_set(j->err, MIRROR_ERR_STORE_CONNECT,
-		    "%s of the store is not a Prometheus API answer", path);
-	json_object_put(root);
-	return e;
+	return mirror_prom_call(j, path, "", post, status, &want);
 }
 
 /*
@@ -89,12 +83,12 @@ prom_test_connection(const struct mirror_call *call)
 	if (e != MIRROR_OK)
 		return e;
 	if (!t.sigv4) {
-		e = probe(&j, "/api/v1/status/buildinfo", false, json_type_object,
-		    &status);
+		e = probe(&j, "/api/v1/status/buildinfo", false,
+		    MIRROR_PROM_SHAPE_OBJECT, &status);
 		if (e == MIRROR_OK || status != 404)
 			return e;
 	}
-	return probe(&j, "/api/v1/labels", true, json_type_array, NULL);
+	return probe(&j, "/api/v1/labels", true, MIRROR_PROM_SHAPE_ARRAY, NULL);
 }
 
 /* match[], start and end of the label calls, sorted by name (SigV4). */
@@ -179,7 +173,9 @@ prom_field_names(const struct mirror_call *call, struct mirror_field_list *out)
 	struct mirror_prom_target t;
 	struct mirror_prom_job j;
 	struct names n = {out, call->q->limit};
-	struct json_object *root = NULL, *data;
+	struct mirror_prom_want want = {
+		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = add_name, .ctx = &n,
+	};
 	struct mirror_buf params;
 	bool expr = false;
 	enum mirror_err e = begin(call, &t, &j);
@@ -192,10 +188,7 @@ prom_field_names(const struct mirror_call *call, struct mirror_field_list *out)
 		e = add_reserved(call->q, &n);
 	if (e == MIRROR_OK && !expr)
 		e = mirror_prom_call(&j, "/api/v1/labels", params.data ?
-		    params.data : "", true, NULL, &root, &data);
-	if (root != NULL)
-		e = mirror_prom_strings(data, add_name, &n, call->err);
-	json_object_put(root);
+		    params.data : "", true, NULL, &want);
 	mirror_buf_free(&params);
 	return e;
 }
@@ -258,7 +251,9 @@ static enum mirror_err
 ask_values(const struct mirror_prom_job *j, const char *label,
 	   const char *params, struct values *v)
 {
-	struct json_object *root = NULL, *data;
+	struct mirror_prom_want want = {
+		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = add_value, .ctx = v,
+	};
 	struct mirror_buf path;
 	enum mirror_err e;
 
@@ -270,10 +265,7 @@ ask_values(const struct mirror_prom_job *j, const char *label,
 		e = mirror_error_set(j->err, MIRROR_ERR_BAD_REQUEST,
 		    "the field name is too long");
 	else
-		e = mirror_prom_call(j, path.data, params, false, NULL, &root, &data);
-	if (e == MIRROR_OK)
-		e = mirror_prom_strings(data, add_value, v, j->err);
-	json_object_put(root);
+		e = mirror_prom_call(j, path.data, params, false, NULL, &want);
 	mirror_buf_free(&path);
 	return e;
 }

@@ -3,7 +3,9 @@
  * per file so each can be tested without a store:
  *   prom_details.c  connectionDetails of a Prometheus store
  *   prom_select.c   conditions -> PromQL selectors (MIRROR-API.md decision 7)
- *   prom_parse.c    JSON answers of the Prometheus HTTP API
+ *   prom_parse.c    JSON answers of the Prometheus HTTP API, as they stream in
+ *   prom_labels.c   the label sets of an answer's series
+ *   prom_number.c   sample values and timestamps
  *   prom_fetch.c    samples of one series, fetched in chunks
  * See docs/PROMETHEUS.md for the conventions as users see them.
  */
@@ -22,8 +24,6 @@
 #include "lists.h"
 #include "query.h"
 #include "series.h"
-
-struct json_object;
 
 /* The condition keys of the existing Prometheus mirror. */
 #define MIRROR_PROM_GAUGE "__gauge__"
@@ -106,51 +106,133 @@ bool mirror_prom_label_name(const char *s);
 /* True when the key is one of __gauge__, __counter__, ~ and __name__. */
 bool mirror_prom_reserved(const char *key);
 
-/* --- prom_parse.c ------------------------------------------------------ */
+/* --- prom_parse.c, prom_labels.c, prom_number.c ------------------------- */
 
-/*
- * Parses a store answer: JSON with "status":"success" yields *root (the
- * caller puts it) and *data (borrowed from root). A Prometheus error
- * ({"status":"error"}) is MIRROR_ERR_STORE with the store's errorType and
- * message; anything that is not the Prometheus API's JSON (HTML from a
- * proxy, a login page, garbage) is MIRROR_ERR_STORE_CONNECT, because the
- * URL does not lead to a working store.
- */
-enum mirror_err mirror_prom_answer(const struct mirror_http_resp *r,
-				   struct json_object **root,
-				   struct json_object **data,
-				   struct mirror_error *err);
+/* Series of one answer whose labels are kept: enough to name the labels
+ * that differ when the conditions select several. */
+#define MIRROR_PROM_SERIES_KEPT 32
+/* Ceilings on the labels of one kept series. */
+#define MIRROR_PROM_LABELS_MAX 1024
+#define MIRROR_PROM_LABEL_BYTES ((size_t)64 << 10)
 
-/* Calls each(s, ctx) for every string of data, which must be an array of
- * strings (labels, label values). Stops at the first error. */
-enum mirror_err mirror_prom_strings(struct json_object *data,
-				    enum mirror_err (*each)(const char *s, void *ctx),
-				    void *ctx, struct mirror_error *err);
+/* What an answer's "data" must be. */
+enum mirror_prom_shape {
+	MIRROR_PROM_SHAPE_ANY,      /* anything: only status and errors count */
+	MIRROR_PROM_SHAPE_OBJECT,   /* an object (build info); contents skipped */
+	MIRROR_PROM_SHAPE_ARRAY,    /* an array; contents skipped */
+	MIRROR_PROM_SHAPE_STRINGS,  /* an array of strings, each given to each() */
+	MIRROR_PROM_SHAPE_MATRIX,   /* resultType "matrix": samples of one series */
+	MIRROR_PROM_SHAPE_VECTOR,   /* resultType "vector": the same, "value" */
+	MIRROR_PROM_SHAPE_MAX
+};
 
-/* Reads a sample value as Prometheus writes it ("1.5", "NaN", "+Inf"). */
-bool mirror_prom_value(const char *s, double *out);
-
-/* Reads a sample timestamp (float seconds) as epoch ms, rounded. */
-bool mirror_prom_time(struct json_object *t, int64_t *ms);
+struct mirror_prom_labels;
 
 /* What a chunked fetch has seen so far: the one series' labels. */
 struct mirror_prom_seen {
-	struct json_object *labels;     /* owned copy, or NULL before the first */
+	struct mirror_prom_labels *labels;  /* owned copy, or NULL before the first */
 	size_t nseries;                 /* 0 or 1: more is an error */
 	bool asked;                     /* a request was answered */
 };
 
 void mirror_prom_seen_free(struct mirror_prom_seen *s);
 
+/* What the caller wants from one answer. */
+struct mirror_prom_want {
+	enum mirror_prom_shape shape;
+	const char *what;               /* OBJECT, ARRAY: the path its error names */
+	/* STRINGS: called with each string (NUL-terminated, borrowed); an
+	 * error stops reading and is returned with details "out of memory". */
+	enum mirror_err (*each)(const char *s, void *ctx);
+	void *ctx;
+	/* MATRIX, VECTOR: the samples with lo <= t < hi are appended to out;
+	 * seen carries the series across the answers of one fetch. */
+	int64_t lo, hi;
+	struct mirror_series *out;
+	struct mirror_prom_seen *seen;  /* may be NULL: no check across answers */
+};
+
 /*
- * Appends the samples with lo <= t < hi of a "matrix" answer to out. A
- * matrix with several series, or one whose labels differ from those seen
- * in an earlier chunk, is MIRROR_ERR_BAD_REQUEST naming the labels that
+ * Reads one answer as it streams in (the HTTP client's sink):
+ * mirror_prom_reader_new, then mirror_prom_reader_feed with each piece,
+ * then mirror_prom_reader_end with the HTTP status and content type.
+ * Memory is bounded whatever the answer's size: the tokenizer's token
+ * buffer, the labels of MIRROR_PROM_SERIES_KEPT series, and out.
+ */
+struct mirror_prom_reader;
+
+/* Returns MIRROR_ERR_NOMEM or MIRROR_ERR_INTERNAL (bad shape); *out NULL then. */
+enum mirror_err mirror_prom_reader_new(const struct mirror_prom_want *w,
+				       struct mirror_prom_reader **out);
+
+/* Accepts NULL. */
+void mirror_prom_reader_free(struct mirror_prom_reader *r);
+
+/*
+ * A mirror_http_sink: reads n more bytes of the answer. Always returns
+ * MIRROR_OK; sets *enough once the rest cannot change the outcome (a
+ * syntax error, a ceiling reached, the caller's list full): stop sending.
+ */
+enum mirror_err mirror_prom_reader_feed(void *reader, const char *p, size_t n,
+					bool *enough);
+
+/*
+ * The outcome, once the answer ended (or the reader had enough). JSON with
+ * "status":"success" and data of the wanted shape is MIRROR_OK (samples
+ * are in want.out: out->truncated when the points ceiling cut them). A
+ * Prometheus error ({"status":"error"}) is MIRROR_ERR_STORE with the
+ * store's errorType and message; anything that is not the Prometheus
+ * API's JSON (HTML from a proxy, a login page, garbage, a cut answer) is
+ * MIRROR_ERR_STORE_CONNECT quoting its first bytes, because the URL does
+ * not lead to a working store; data of another shape is MIRROR_ERR_STORE
+ * (MIRROR_ERR_STORE_CONNECT for OBJECT and ARRAY: a probe). A matrix or
+ * vector with several series, or whose series differs from the one seen
+ * in an earlier answer, is MIRROR_ERR_BAD_REQUEST naming the labels that
  * differ: the conditions must select one series.
  */
-enum mirror_err mirror_prom_matrix(struct json_object *data, int64_t lo, int64_t hi,
-				   struct mirror_prom_seen *seen,
-				   struct mirror_series *out, struct mirror_error *err);
+enum mirror_err mirror_prom_reader_end(struct mirror_prom_reader *r, long status,
+				       const char *content_type,
+				       struct mirror_error *err);
+
+/* The same for an answer held whole (resp->body, resp->len). */
+enum mirror_err mirror_prom_read(const struct mirror_prom_want *w,
+				 const struct mirror_http_resp *resp,
+				 struct mirror_error *err);
+
+/* Reads a sample value as Prometheus writes it ("1.5", "NaN", "+Inf"):
+ * all of s[0..len), s[len] == '\0'. Exact; strtod only off the fast path. */
+bool mirror_prom_value(const char *s, size_t len, double *out);
+
+/* Reads a sample timestamp, the JSON number text of float seconds, as
+ * epoch ms: exact from the digits for up to 3 decimals ("1704153599.999"),
+ * otherwise rounded; false when out of range. s[len] == '\0'. */
+bool mirror_prom_time(const char *s, size_t len, int64_t *ms);
+
+/* Label sets (prom_labels.c): names and values in document order, set
+ * bad by a value that is not a string, a repeated name or a ceiling. */
+enum mirror_err mirror_prom_labels_new(struct mirror_prom_labels **out);
+void mirror_prom_labels_free(struct mirror_prom_labels *l);
+void mirror_prom_labels_reset(struct mirror_prom_labels *l);
+void mirror_prom_labels_spoil(struct mirror_prom_labels *l);
+bool mirror_prom_labels_bad(const struct mirror_prom_labels *l);
+/* A name, then its value; copies both. */
+enum mirror_err mirror_prom_labels_name(struct mirror_prom_labels *l,
+					const char *s, size_t n);
+enum mirror_err mirror_prom_labels_value(struct mirror_prom_labels *l,
+					 const char *s, size_t n);
+/* After the last label: sorts by name, spots repeated names. */
+enum mirror_err mirror_prom_labels_finish(struct mirror_prom_labels *l);
+/* The value of name, or NULL. */
+const char *mirror_prom_labels_get(const struct mirror_prom_labels *l, const char *name);
+bool mirror_prom_labels_equal(const struct mirror_prom_labels *a,
+			      const struct mirror_prom_labels *b);
+enum mirror_err mirror_prom_labels_copy(struct mirror_prom_labels *dst,
+					const struct mirror_prom_labels *src);
+
+/* The MIRROR_ERR_BAD_REQUEST for n label sets that are not one series:
+ * names the labels whose values differ (at most MIRROR_PROM_SERIES_KEPT). */
+enum mirror_err mirror_prom_several(const struct mirror_prom_labels *const *sets,
+				    size_t n, struct mirror_error *err);
 
 /* --- prom_fetch.c ------------------------------------------------------ */
 
@@ -172,12 +254,14 @@ void mirror_prom_job_start(struct mirror_prom_job *j);
  * form body when post: libcurl 7.88 signs a query string unsorted, which
  * breaks SigV4 (curl/curl#9717), so signed calls send a form. params may be
  * empty. The request gets what is left of the job's time: a call of many
- * chunks still ends within the timeout (MIRROR_ERR_STORE_TIMEOUT). On success *root and *data as for mirror_prom_answer. *status
- * (may be NULL) receives the HTTP status, 0 when there was no answer.
+ * chunks still ends within the timeout (MIRROR_ERR_STORE_TIMEOUT). The
+ * answer is read as it streams in, as want says (mirror_prom_reader_end
+ * gives the outcome). *status (may be NULL) receives the HTTP status, 0
+ * when there was no answer.
  */
 enum mirror_err mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 				 const char *params, bool post, long *status,
-				 struct json_object **root, struct json_object **data);
+				 const struct mirror_prom_want *want);
 
 /* Formats epoch ms as the API's seconds ("1704067200.250"). */
 void mirror_prom_seconds(int64_t ms, char *out, size_t size);

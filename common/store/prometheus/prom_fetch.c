@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <json.h>
-
 #include "clock.h"
 #include "store/call.h"
 #include "prom.h"
@@ -45,7 +43,7 @@ mirror_prom_job_start(struct mirror_prom_job *j)
 enum mirror_err
 mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		 const char *params, bool post, long *status,
-		 struct json_object **root, struct json_object **data)
+		 const struct mirror_prom_want *want)
 {
 	struct mirror_store_call c = {
 		.http = j->http, .base = j->t->url, .auth = &j->t->auth,
@@ -53,15 +51,23 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		.timeout_ms = j->t->timeout_ms, .deadline = j->deadline, .err = j->err,
 	};
 	struct mirror_http_resp resp;
+	struct mirror_prom_reader *reader;
 	enum mirror_err e;
 
-	*root = *data = NULL;
 	if (status != NULL)
 		*status = 0;
-	e = mirror_store_request(&c, path, params, post, &resp);
+	e = mirror_prom_reader_new(want, &reader);
+	if (e != MIRROR_OK)
+		return mirror_error_set(j->err, e, "out of memory");
+	/* The answer is read as it arrives: no copy of it is ever whole. */
+	e = mirror_store_request_to(&c, path, params, post,
+	    mirror_prom_reader_feed, reader, &resp);
 	if (status != NULL)
 		*status = e == MIRROR_OK ? resp.status : 0;
-	return e != MIRROR_OK ? e : mirror_prom_answer(&resp, root, data, j->err);
+	if (e == MIRROR_OK)
+		e = mirror_prom_reader_end(reader, resp.status, resp.content_type, j->err);
+	mirror_prom_reader_free(reader);
+	return e;
 }
 
 /* One request whose answer is a matrix; its samples in [lo, hi) go to out. */
@@ -70,16 +76,16 @@ ask_matrix(const struct mirror_prom_job *j, const char *path, struct mirror_buf 
 	   int64_t lo, int64_t hi, struct mirror_prom_seen *seen,
 	   struct mirror_series *out)
 {
-	struct json_object *root, *data;
+	struct mirror_prom_want want = {
+		.shape = MIRROR_PROM_SHAPE_MATRIX, .lo = lo, .hi = hi,
+		.out = out, .seen = seen,
+	};
 	enum mirror_err e;
 
 	if (form->err != MIRROR_OK)
 		return mirror_error_set(j->err, MIRROR_ERR_NOMEM, "out of memory");
-	e = mirror_prom_call(j, path, form->data, true, NULL, &root, &data);
+	e = mirror_prom_call(j, path, form->data, true, NULL, &want);
 	seen->asked |= e == MIRROR_OK;
-	if (e == MIRROR_OK)
-		e = mirror_prom_matrix(data, lo, hi, seen, out, j->err);
-	json_object_put(root);
 	return e;
 }
 
