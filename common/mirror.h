@@ -19,6 +19,7 @@ struct mirror_request {
 	const char *path;          /* URI path without the query string */
 	const char *api_key;       /* X-MIRROR-API-KEY request header, or NULL */
 	long long content_length;  /* declared body length, -1 if absent */
+	const char *content_type;  /* Content-Type request header, or NULL */
 	const char *body;          /* may be NULL when body_len is 0 */
 	size_t body_len;
 };
