@@ -200,11 +200,12 @@ bool
 mirror_json_keys_close(struct mirror_json_keys *k, struct mirror_json_mark mark,
 		       struct mirror_json_key *dup)
 {
-	struct mirror_json_key *v = k->v + mark.n;
+	struct mirror_json_key *v;
 	size_t n = k->n - mark.n, i;
 	bool found = false;
 
 	if (n > 1) {
+		v = k->v + mark.n;
 		sort_arena = k->arena;
 		qsort(v, n, sizeof *v, by_text);
 		for (i = 1; i < n; i++) {
