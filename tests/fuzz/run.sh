@@ -18,6 +18,7 @@ BUILD=$(cd "${1:?usage: run.sh BUILD_TOP [SECONDS]}" && pwd)
 SECS=${2:-25}
 WORK=${FUZZ_WORK:-$(mktemp -d /tmp/mirror-fuzz.XXXXXX)}
 mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
 
 # Longest input per harness: room for every field, small enough to stay fast.
 max_len() {
