@@ -269,6 +269,7 @@ INTEGRATION=(
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
+	"operator mistakes refused at start, the responder's socket, long keys|tests/operator/run.sh"
 )
 
 # $1 names the build, $2 its top directory.
