@@ -161,7 +161,7 @@ The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
   responder  fcgi/mirror-fcgi, pid $STACK_FCGI_PID, socket $STACK_SOCK, log run/responder.log
   nginx      pid $STACK_NGINX_PID, config run/nginx/conf/, logs run/nginx/logs/
 Try:
-  curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
+  curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -H 'Content-Type: application/json' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
 Ctrl-C (or ./mirror.sh stop) stops both.
 EOF
 	# Returns when either process exits, or when a signal runs the trap.
