@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -262,4 +263,25 @@ listen_close(const struct listen_addr *a, int fd)
 	if (!a->tcp && a->ino != 0 && lstat(a->path, &st) == 0 &&
 	    st.st_dev == a->dev && st.st_ino == a->ino)
 		unlink(a->path);
+}
+
+bool
+listen_describe(int fd, struct listen_addr *a)
+{
+	struct sockaddr_in in;
+	socklen_t len = sizeof in;
+
+	memset(a, 0, sizeof *a);
+	if (getsockname(fd, (struct sockaddr *)&in, &len) != 0 || in.sin_family != AF_INET ||
+	    inet_ntop(AF_INET, &in.sin_addr, a->host, sizeof a->host) == NULL)
+		return false;
+	a->tcp = true;
+	snprintf(a->port, sizeof a->port, "%u", (unsigned)ntohs(in.sin_port));
+	return true;
+}
+
+bool
+listen_loopback(const struct listen_addr *a)
+{
+	return a->tcp && strncmp(a->host, "127.", 4) == 0;
 }

@@ -59,6 +59,13 @@ int listen_open(struct listen_addr *a, const struct listen_perms *perms,
 /* Removes the unix socket listen_open made, if its path still names it. */
 void listen_close(const struct listen_addr *a, int fd);
 
+/* Fills a from the socket fd listens on when it is IPv4 TCP (a socket a
+ * supervisor handed over); false for anything else. */
+bool listen_describe(int fd, struct listen_addr *a);
+
+/* True when a is TCP bound to a 127.0.0.0/8 address. */
+bool listen_loopback(const struct listen_addr *a);
+
 /* Reads an octal mode of at most 0777 ("0660", "660"). */
 bool listen_parse_mode(const char *s, mode_t *mode);
 

@@ -194,7 +194,8 @@ parse_args(int argc, char **argv, struct mirror_conf *conf)
 /*
  * libfcgi admits any client on TCP unless FCGI_WEB_SERVER_ADDRS lists the
  * web servers (CVE-2025-23016 is reachable by whoever connects): unset,
- * it becomes 127.0.0.1, read by FCGX_Init.
+ * it becomes 127.0.0.1, read by FCGX_Init. This holds for a socket of
+ * --listen and for one a supervisor hands over on fd 0.
  */
 static void
 tcp_clients(const struct listen_addr *a)
@@ -202,7 +203,7 @@ tcp_clients(const struct listen_addr *a)
 	if (getenv("FCGI_WEB_SERVER_ADDRS") != NULL)
 		return;
 	setenv("FCGI_WEB_SERVER_ADDRS", "127.0.0.1", 0);
-	if (!a->loopback && strcmp(a->host, "127.0.0.1") != 0)
+	if (!listen_loopback(a))
 		fprintf(stderr, "mirror-fcgi: listening on %s:%s, but only 127.0.0.1 "
 		    "may connect: set FCGI_WEB_SERVER_ADDRS to the web servers' "
 		    "addresses (comma-separated)\n", a->host, a->port);
@@ -221,6 +222,8 @@ open_listener(const struct mirror_conf *conf)
 			    "--socket-mode apply to the unix socket of --listen\n");
 			return -1;
 		}
+		if (listen_describe(0, &listen_at))
+			tcp_clients(&listen_at);
 		return 0;
 	}
 	if (!listen_parse(conf->listen, &listen_at, why, sizeof why)) {

@@ -231,6 +231,24 @@ tcp_listed_clients() {
 }
 deploy_check "FCGI_WEB_SERVER_ADDRS, when set, is what decides" tcp_listed_clients
 
+# A TCP socket handed over on fd 0 (spawn-fcgi -p, a systemd socket unit)
+# gets the same default.
+spawned_tcp() {
+	local port rc=0 out
+	port=$(stack_free_port)
+	env -u FCGI_WEB_SERVER_ADDRS "$(stack_spawn_bin)" -n -a 127.0.0.1 -p "$port" -- "$BIN" \
+		>>"$W/spawned.log" 2>&1 &
+	LAST_PID=$!
+	RESP_PIDS+=("$LAST_PID")
+	answers "127.0.0.1:$port" || return 1
+	out=$(FCGI_CLIENT_SOURCE=127.0.0.2 "$PY" "$CLIENT" "127.0.0.1:$port" GET /healthz || true)
+	echo "from 127.0.0.2: ${out%%$'\n'*}"
+	[[ $out == "NO ANSWER"* ]] || rc=1
+	stops "$LAST_PID" || rc=1
+	return $rc
+}
+deploy_check "a TCP socket from spawn-fcgi answers only 127.0.0.1 when FCGI_WEB_SERVER_ADDRS is unset" spawned_tcp
+
 sighup() {
 	local sock=$W/hup.sock rc=0 i
 	start_listen "$W/hup.log" --listen "$sock"
