@@ -36,9 +36,12 @@ FUZZ_SECONDS=${MIRROR_FUZZ_SECONDS:-20}
 
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
-RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps
-	clang libclang-rt-14-dev)
+RUN_PKGS=(spawn-fcgi curl openssl libjs-dygraphs)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps chromium
+	graphite-carbon graphite-web python3-whisper gunicorn clang libclang-rt-14-dev)
+# Commands the tests need, with the packages that bring them when missing
+# (a node from elsewhere, with its own npm, is fine: tests/console).
+TEST_TOOLS=("npm:nodejs npm")
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -74,9 +77,31 @@ ensure_packages() {
 		sudo=(sudo)
 	fi
 	say "installing ${missing[*]}"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" </dev/null
+	# Packages that ship services (nginx, apache2, prometheus, carbon) must
+	# not start them: a policy-rc.d that forbids starts, for this install
+	# only, unless the machine has its own (invoke-rc.d(8)).
+	local policy=/usr/sbin/policy-rc.d ours=0 rc=0
+	if [ ! -e "$policy" ]; then
+		"${sudo[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
+		ours=1
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || rc=$?
+	[ "$rc" -ne 0 ] || "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get \
+		-o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
+		"${missing[@]}" </dev/null || rc=$?
+	[ "$ours" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
+	return "$rc"
+}
+
+# Installs the packages of each "command:packages" row whose command is
+# missing.
+ensure_tools() {
+	local row
+	for row in "$@"; do
+		command -v "${row%%:*}" >/dev/null && continue
+		# shellcheck disable=SC2086
+		ensure_packages ${row#*:}
+	done
 }
 
 # --- building --------------------------------------------------------------
@@ -154,7 +179,8 @@ cmd_run() {
 	echo $$ >"$RUN_DIR/mirror.pid"
 
 	local key=${STACK_KEYS%%,*} cacert="--cacert run/tls/ca.pem "
-	[ -n "$STACK_CA" ] || cacert=""
+	local trust=$'\n    (a browser trusts the throwaway certificate once run/tls/ca.pem is imported, or its warning accepted)'
+	[ -n "$STACK_CA" ] || cacert="" trust=""
 	cat <<EOF
 
 The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
@@ -162,6 +188,7 @@ The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
   nginx      pid $STACK_NGINX_PID, config run/nginx/conf/, logs run/nginx/logs/
 Try:
   curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -H 'Content-Type: application/json' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
+  or the stream console in a browser: $STACK_URL/console/  (type the API key $key there)$trust
 Ctrl-C (or ./mirror.sh stop) stops both.
 EOF
 	# Returns when either process exits, or when a signal runs the trap.
@@ -268,10 +295,13 @@ sanitizer_tests() {
 INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Graphite store against carbon-cache + graphite-web|tests/graphite/run.sh"
+	"bulkhead: hanging and dropped-packet stores beside healthy traffic|tests/bulkhead/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
+	"stream console in Chromium: nginx, sample store, Prometheus|tests/console/run.sh"
 	"operator mistakes refused at start, the responder's socket, long keys|tests/operator/run.sh"
 )
 
@@ -294,6 +324,7 @@ skip_integration() {
 cmd_test() {
 	local r built=0
 	ensure_packages "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
+	ensure_tools "${TEST_TOOLS[@]}"
 	suite "build" build_in "$TOP" && [ "$FAILED" -eq 0 ] && built=1
 	if [ "$built" -eq 1 ]; then
 		suite "unit tests (make check)" unit_tests

@@ -41,6 +41,10 @@ static const struct num_row num_rows[] = {
 	ROW("MIRROR_STORE_TIMEOUT_MS", K_I64, store_timeout_ms, 100, 3600000),
 	ROW("MIRROR_STORE_TIMEOUT_MAX_MS", K_I64, store_timeout_max_ms, 100, 3600000),
 	ROW("MIRROR_STORE_MAX_BYTES", K_SIZE, store_max_bytes, 4096, 4096 * MiB),
+	ROW("MIRROR_STORE_CONNECT_TIMEOUT_MS", K_I64, store_connect_timeout_ms, 100,
+	    3600000),
+	ROW("MIRROR_STORE_TEST_TIMEOUT_MS", K_I64, store_test_timeout_ms, 100, 3600000),
+	ROW("MIRROR_STORE_MAX_INFLIGHT", K_SIZE, store_max_inflight, 1, 1024),
 	ROW("MIRROR_THREADS", K_INT, threads, 1, 1024),
 };
 
@@ -65,7 +69,19 @@ mirror_conf_defaults(struct mirror_conf *c)
 	c->store_timeout_ms = 10000;
 	c->store_timeout_max_ms = 50000;
 	c->store_max_bytes = 256 * MiB;
-	c->threads = 4;
+	/* A lost SYN is sent again after 1 s (RFC 6298's initial RTO), so 3 s
+	 * survives one loss; a store that drops packets fails in 3 s, not
+	 * after the whole store timeout (docs/PROMETHEUS.md, "Slow and sick
+	 * stores"). */
+	c->store_connect_timeout_ms = 3000;
+	/* A connection test asks one small question; any live store answers
+	 * it in milliseconds. */
+	c->store_test_timeout_ms = 5000;
+	/* Threads mostly wait on stores, so more than cores is right; with 8
+	 * and the bulkhead at half, one store gets the 4 concurrent calls the
+	 * old default of 4 threads gave it, and 4 stay free when it hangs
+	 * (docs/PROMETHEUS.md, "Slow and sick stores"). */
+	c->threads = 8;
 	c->default_backend = strdup("sample");
 	return c->default_backend ? MIRROR_OK : MIRROR_ERR_NOMEM;
 }

@@ -21,6 +21,7 @@ enum mirror_err {
 	MIRROR_ERR_MEDIA_TYPE,      /* 415 RemoteMirrorError: body not JSON by Content-Type */
 	MIRROR_ERR_STORE_CONNECT,   /* 502 MetricStoreConnectionError */
 	MIRROR_ERR_STORE_TIMEOUT,   /* 504 MetricStoreConnectionError */
+	MIRROR_ERR_STORE_CONNECT_TIMEOUT, /* 504 the same, before any connection */
 	MIRROR_ERR_STORE_BUSY,      /* 503 RemoteMirrorError: too many calls to one store */
 	MIRROR_ERR_METRIC_NOT_FOUND,/* 500 MetricNotFoundError */
 	MIRROR_ERR_STORE,           /* 500 RemoteMirrorError from the store */

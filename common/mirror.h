@@ -19,9 +19,9 @@ struct mirror_request {
 	const char *path;          /* URI path without the query string */
 	const char *api_key;       /* X-MIRROR-API-KEY request header, or NULL */
 	long long content_length;  /* declared body length, -1 if absent */
-	const char *content_type;  /* Content-Type request header, or NULL */
 	const char *body;          /* may be NULL when body_len is 0 */
 	size_t body_len;
+	const char *content_type;  /* Content-Type request header, or NULL */
 };
 
 #define MIRROR_RESPONSE_HEADERS_MAX 4

@@ -52,7 +52,8 @@ conf_num(const struct mirror_conf *c, const char *env)
 		"MIRROR_MAX_STORE_POINTS", "MIRROR_MAX_FIELDS",
 		"MIRROR_MAX_RESPONSE_BYTES", "MIRROR_STORE_TIMEOUT_MS",
 		"MIRROR_STORE_TIMEOUT_MAX_MS", "MIRROR_STORE_MAX_BYTES",
-		"MIRROR_THREADS",
+		"MIRROR_STORE_CONNECT_TIMEOUT_MS", "MIRROR_STORE_TEST_TIMEOUT_MS",
+		"MIRROR_STORE_MAX_INFLIGHT", "MIRROR_THREADS",
 	};
 	const int64_t values[] = {
 		(int64_t)c->max_body, c->json_depth, (int64_t)c->max_string,
@@ -61,7 +62,9 @@ conf_num(const struct mirror_conf *c, const char *env)
 		(int64_t)c->max_buckets, (int64_t)c->max_points,
 		(int64_t)c->max_store_points, (int64_t)c->max_fields,
 		(int64_t)c->max_response, c->store_timeout_ms,
-		c->store_timeout_max_ms, (int64_t)c->store_max_bytes, c->threads,
+		c->store_timeout_max_ms, (int64_t)c->store_max_bytes,
+		c->store_connect_timeout_ms, c->store_test_timeout_ms,
+		(int64_t)c->store_max_inflight, c->threads,
 	};
 	size_t i;
 
@@ -96,7 +99,11 @@ static const struct default_row default_rows[] = {
 	{"MIRROR_STORE_TIMEOUT_MS", 10000},
 	{"MIRROR_STORE_TIMEOUT_MAX_MS", 50000},
 	{"MIRROR_STORE_MAX_BYTES", 268435456},
-	{"MIRROR_THREADS", 4},
+	{"MIRROR_STORE_CONNECT_TIMEOUT_MS", 3000},
+	{"MIRROR_STORE_TEST_TIMEOUT_MS", 5000},
+	/* Unset: half the threads (check_bulkhead.c). */
+	{"MIRROR_STORE_MAX_INFLIGHT", 0},
+	{"MIRROR_THREADS", 8},
 };
 
 START_TEST(test_conf_default)
@@ -203,6 +210,12 @@ static const struct load_row good_rows[] = {
 	GOOD("MIRROR_STORE_TIMEOUT_MAX_MS", "3600000", 3600000),
 	GOOD("MIRROR_STORE_MAX_BYTES", "4096", 4096),
 	GOOD("MIRROR_STORE_MAX_BYTES", "4294967296", 4294967296),
+	GOOD("MIRROR_STORE_CONNECT_TIMEOUT_MS", "100", 100),
+	GOOD("MIRROR_STORE_CONNECT_TIMEOUT_MS", "3600000", 3600000),
+	GOOD("MIRROR_STORE_TEST_TIMEOUT_MS", "100", 100),
+	GOOD("MIRROR_STORE_TEST_TIMEOUT_MS", "3600000", 3600000),
+	GOOD("MIRROR_STORE_MAX_INFLIGHT", "1", 1),
+	GOOD("MIRROR_STORE_MAX_INFLIGHT", "1024", 1024),
 	GOOD("MIRROR_THREADS", "1", 1),
 	GOOD("MIRROR_THREADS", "1024", 1024),
 	/* Timeout equal to its ceiling is fine. */
@@ -210,7 +223,7 @@ static const struct load_row good_rows[] = {
 	    "50000"), MIRROR_OK, NULL, "MIRROR_STORE_TIMEOUT_MS", 50000},
 	/* An empty variable is an unset one. */
 	GOOD("MIRROR_MAX_BODY_BYTES", "", 1048576),
-	GOOD("MIRROR_THREADS", "", 4),
+	GOOD("MIRROR_THREADS", "", 8),
 	/* Leading zeros are still decimal (not octal). */
 	GOOD("MIRROR_THREADS", "010", 10),
 };
@@ -247,6 +260,13 @@ static const struct load_row bad_rows[] = {
 	RANGE("MIRROR_STORE_TIMEOUT_MAX_MS", "3600001", "100", "3600000"),
 	RANGE("MIRROR_STORE_MAX_BYTES", "4095", "4096", "4294967296"),
 	RANGE("MIRROR_STORE_MAX_BYTES", "4294967297", "4096", "4294967296"),
+	RANGE("MIRROR_STORE_CONNECT_TIMEOUT_MS", "99", "100", "3600000"),
+	RANGE("MIRROR_STORE_CONNECT_TIMEOUT_MS", "3600001", "100", "3600000"),
+	RANGE("MIRROR_STORE_TEST_TIMEOUT_MS", "99", "100", "3600000"),
+	RANGE("MIRROR_STORE_TEST_TIMEOUT_MS", "3600001", "100", "3600000"),
+	RANGE("MIRROR_STORE_MAX_INFLIGHT", "0", "1", "1024"),
+	RANGE("MIRROR_STORE_MAX_INFLIGHT", "1025", "1", "1024"),
+	RANGE("MIRROR_STORE_MAX_INFLIGHT", "-1", "1", "1024"),
 	RANGE("MIRROR_THREADS", "0", "1", "1024"),
 	RANGE("MIRROR_THREADS", "1025", "1", "1024"),
 	/* Not numbers at all. */

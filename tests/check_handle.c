@@ -351,17 +351,17 @@ static const struct handle_row bad_rows[] = {
 	    E400("_type must be MetricsRequest for this path")),
 	ROW(C_OPEN, "POST", "/api/connection", NULL, REQ_CONN("{'backend':'nope'}"),
 	    400, BAD, E400("connectionDetails.backend \\\"nope\\\" is not known; "
-	    "this mirror has: sample, prometheus")),
+	    "this mirror has: sample, prometheus, graphite")),
 	/* A url and no backend names a Prometheus store, never the sample
 	 * store's synthetic data; with nothing allowlisted, it is refused. */
 	ROW(C_OPEN, "POST", "/api/connection", NULL,
 	    REQ_CONN("{'nan_interpretation':'ZERO','url':'x'}"), 400, BAD,
 	    E400("no store URL is allowed: the mirror's MIRROR_STORE_ALLOW is "
-	    "empty; its operator must list the Prometheus URLs to allow"),
+	    "empty; its operator must list the store URLs to allow"),
 	    .backend = "prometheus"),
 	ROW(C_BACKEND, "POST", "/api/connection", NULL, CONN, 400, BAD,
 	    E400("connectionDetails.backend \\\"nope\\\" is not known; "
-	    "this mirror has: sample, prometheus")),
+	    "this mirror has: sample, prometheus, graphite")),
 	ROW(C_OPEN, "POST", "/api/connection", NULL,
 	    REQ_CONN("{'nan_interpretation':'NONE'}"), 400, BAD,
 	    E400("connectionDetails.nan_interpretation must be ZERO or SKIP")),

@@ -39,6 +39,8 @@ check "man pages installed" test -f "$tmp/usr/share/man/man8/mirror-fcgi.8" \
 	-a -f "$tmp/usr/share/man/man8/mirror.cgi.8" -a -f "$tmp/usr/share/man/man5/mirror.conf.5"
 check "example configuration installed" test -f "$tmp/etc/stackstate-mirror/mirror.env" \
 	-a -f "$tmp/etc/stackstate-mirror/mirror-keys.conf"
+check "the stream console installed under \$(datadir)/stackstate-mirror/console" \
+	diff -r "$top/console" "$tmp/usr/share/stackstate-mirror/console"
 check "unit names the installed responder" \
 	grep -qx "ExecStart=$tmp/usr/bin/mirror-fcgi" "$units/stackstate-mirror.service"
 check "unit reads the installed configuration" \
@@ -65,6 +67,7 @@ check "man pages format without warnings" \
 
 make -C "$top" -s uninstall prefix="$tmp/usr" sysconfdir="$tmp/etc" >/dev/null
 check "uninstall removes the binaries" test ! -e "$tmp/usr/bin/mirror-fcgi"
+check "uninstall removes the console" test ! -e "$tmp/usr/share/stackstate-mirror/console/index.html"
 
 printf 'service: %d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]
