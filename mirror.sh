@@ -38,7 +38,8 @@ BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl libjs-dygraphs)
 TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps chromium
-	graphite-carbon graphite-web python3-whisper gunicorn clang libclang-rt-14-dev)
+	graphite-carbon graphite-web python3-whisper gunicorn debhelper lintian logrotate
+	clang libclang-rt-14-dev)
 # Commands the tests need, with the packages that bring them when missing
 # (a node from elsewhere, with its own npm, is fine: tests/console).
 TEST_TOOLS=("npm:nodejs npm")
@@ -76,21 +77,8 @@ ensure_packages() {
 		command -v sudo >/dev/null || die "missing packages (${missing[*]}); install them as root"
 		sudo=(sudo)
 	fi
-	say "installing ${missing[*]}"
-	# Packages that ship services (nginx, apache2, prometheus, carbon) must
-	# not start them: a policy-rc.d that forbids starts, for this install
-	# only, unless the machine has its own (invoke-rc.d(8)).
-	local policy=/usr/sbin/policy-rc.d ours=0 rc=0
-	if [ ! -e "$policy" ]; then
-		"${sudo[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy"
-		ours=1
-	fi
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || rc=$?
-	[ "$rc" -ne 0 ] || "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get \
-		-o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends \
-		"${missing[@]}" </dev/null || rc=$?
-	[ "$ours" -eq 0 ] || "${sudo[@]}" rm -f "$policy"
-	return "$rc"
+	say "installing ${missing[*]} (services neither started nor enabled)"
+	"${sudo[@]}" bash "$TOP/tests/system/install.sh" "${missing[@]}"
 }
 
 # Installs the packages of each "command:packages" row whose command is
@@ -151,6 +139,8 @@ sanitizer_tree() {
 
 # shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
+# shellcheck source=tests/system/lib.sh
+. "$TOP/tests/system/lib.sh"
 
 stop_stack() {
 	trap - INT TERM EXIT
@@ -301,6 +291,7 @@ INTEGRATION=(
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
+	"Prometheus scraping each responder of a pool|tests/monitoring/run.sh"
 	"stream console in Chromium: nginx, sample store, Prometheus|tests/console/run.sh"
 	"operator mistakes refused at start, the responder's socket, long keys|tests/operator/run.sh"
 )
@@ -321,22 +312,46 @@ skip_integration() {
 	done
 }
 
+# The state sys_snapshot took before the tests against the state now:
+# a socket listening now that was not before, a unit enabled or disabled,
+# a file of /etc added, removed or changed. (Sockets that went away
+# belong to someone else.)
+machine_as_found() {
+	local before=$1 after rc=0
+	after=$(mktemp)
+	sys_snapshot "$after"
+	if sed -n '/^## listening/,/^## /p' "$after" | grep -v '^## ' |
+		grep -vxF -f <(sed -n '/^## listening/,/^## /p' "$before") | sed 's/^/  now listening: /' | grep .; then
+		rc=1
+	fi
+	if ! diff <(sed -n '/^## enabled units/,$p' "$before") <(sed -n '/^## enabled units/,$p' "$after"); then
+		rc=1
+	fi
+	rm -f "$after"
+	return "$rc"
+}
+
 cmd_test() {
-	local r built=0
+	local r built=0 before
 	ensure_packages "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
 	ensure_tools "${TEST_TOOLS[@]}"
+	before=$(mktemp)
+	sys_snapshot "$before"
 	suite "build" build_in "$TOP" && [ "$FAILED" -eq 0 ] && built=1
 	if [ "$built" -eq 1 ]; then
 		suite "unit tests (make check)" unit_tests
 		integration_suites "" "$TOP"
 		suite "unit tests under valgrind" valgrind_tests
 		suite "make install and the systemd units" bash tests/service/run.sh
+		suite "README and DEPLOY recipes, followed literally" bash tests/recipes/run.sh
 	else
 		skip_failed "unit tests (make check)" "the build failed"
 		skip_integration "" "the build failed"
 		skip_failed "unit tests under valgrind" "the build failed"
 		skip_failed "make install and the systemd units" "the build failed"
+		skip_failed "README and DEPLOY recipes, followed literally" "the build failed"
 	fi
+	suite "Debian package: build, lintian, layout (CI: install, serve, purge)" bash tests/package/run.sh
 	suite "ASan+UBSan build (build-san/)" sanitizer_build
 	if [ "${RESULTS[-1]:0:4}" = PASS ]; then
 		suite "unit tests under ASan+UBSan" sanitizer_tests
@@ -354,6 +369,9 @@ cmd_test() {
 		skip_failed "unit tests under clang ASan+UBSan" "the clang build failed"
 		skip_failed "fuzzing" "the clang build failed"
 	fi
+	suite "the machine as found: nothing listening, enabled or changed in /etc" \
+		machine_as_found "$before"
+	rm -f "$before"
 	printf '\n==> summary\n'
 	for r in "${RESULTS[@]}"; do
 		printf '  %s\n' "$r"

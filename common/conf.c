@@ -175,6 +175,8 @@ load_strings(struct mirror_conf *c, const char *(*lookup)(const char *),
 		e = replace_string(&c->default_backend, s);
 	if (e == MIRROR_OK && (s = lookup("MIRROR_LISTEN")) != NULL && *s != '\0')
 		e = replace_string(&c->listen, s);
+	if (e == MIRROR_OK && (s = lookup("MIRROR_METRICS_LISTEN")) != NULL && *s != '\0')
+		e = replace_string(&c->metrics_listen, s);
 	if (e != MIRROR_OK)
 		return mirror_error_set(err, e, "out of memory reading configuration");
 	if (!printable(c->keys, c->nkeys))
@@ -228,9 +230,10 @@ mirror_conf_free(struct mirror_conf *c)
 	free_list(c->store_allow, c->nstore_allow);
 	free(c->default_backend);
 	free(c->listen);
+	free(c->metrics_listen);
 	c->keys = c->store_allow = NULL;
 	c->nkeys = c->nstore_allow = 0;
-	c->default_backend = c->listen = NULL;
+	c->default_backend = c->listen = c->metrics_listen = NULL;
 }
 
 /* Blanks around list items, CR included: env files saved on Windows. */

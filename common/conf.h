@@ -51,6 +51,9 @@ struct mirror_conf {
 	/* Transport (read by fcgi/, ignored by cgi/). */
 	char *listen;                 /* MIRROR_LISTEN: HOST:PORT or socket path */
 	int threads;                  /* MIRROR_THREADS */
+	/* MIRROR_METRICS_LISTEN: HOST:PORT of the responder's own plain-HTTP
+	 * /metrics (fcgi/metrics_listen.h), or NULL for none. */
+	char *metrics_listen;
 };
 
 /* Fills c with the built-in defaults (no keys, sample backend). */

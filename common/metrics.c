@@ -7,6 +7,7 @@
 #include "json/json_out.h"
 #include "methods.h"
 #include "metrics.h"
+#include "metrics_info.h"
 #include "store/bulkhead.h"
 
 static const double bounds[MIRROR_METRICS_BOUNDS] = {0.001, 0.0025, 0.005,
@@ -150,6 +151,7 @@ mirror_metrics_write(struct mirror_buf *b)
 {
 	int m;
 
+	mirror_metrics_write_info(b);
 	write_requests(b);
 	mirror_buf_adds(b, "# HELP mirror_request_duration_seconds Time to answer a request.\n"
 	    "# TYPE mirror_request_duration_seconds histogram\n");

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,7 @@ START_TEST(test_conf_defaults_strings)
 	ck_assert_ptr_null(c.store_allow);
 	ck_assert_uint_eq(c.nstore_allow, 0);
 	ck_assert_ptr_null(c.listen);
+	ck_assert_ptr_null(c.metrics_listen);
 	ck_assert(!c.key_check);
 	mirror_conf_free(&c);
 	/* Freeing twice is harmless: the pointers were cleared. */
@@ -525,6 +527,65 @@ START_TEST(test_conf_num_null)
 }
 END_TEST
 
+/* MIRROR_METRICS_LISTEN is kept as given (fcgi/ checks it when binding);
+ * empty means off. */
+START_TEST(test_conf_metrics_listen)
+{
+	static const struct env set[ENV_MAX] = {{"MIRROR_METRICS_LISTEN", "127.0.0.1:9464"}};
+	static const struct env empty[ENV_MAX] = {{"MIRROR_METRICS_LISTEN", ""}};
+	struct mirror_conf c;
+	struct mirror_error err;
+
+	cur_env = set;
+	ck_assert_int_eq(mirror_conf_load(&c, fake_lookup, &err), MIRROR_OK);
+	ck_assert_str_eq(c.metrics_listen, "127.0.0.1:9464");
+	mirror_conf_free(&c);
+	ck_assert_ptr_null(c.metrics_listen);
+	cur_env = empty;
+	ck_assert_int_eq(mirror_conf_load(&c, fake_lookup, &err), MIRROR_OK);
+	ck_assert_ptr_null(c.metrics_listen);
+	mirror_conf_free(&c);
+}
+END_TEST
+
+/* --- etc/mirror.env: every commented value is the default ----------- */
+
+/* The installed example shows each setting as "#NAME=default"; an empty
+ * default stands for none (no keys, fd 0, off). */
+START_TEST(test_conf_example_defaults)
+{
+	const char *dir = getenv("srcdir");
+	char path[4096], line[512], *eq, *nl;
+	struct mirror_conf c;
+	int64_t v;
+	int seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/etc/mirror.env", dir != NULL ? dir : ".");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_int_eq(mirror_conf_defaults(&c), MIRROR_OK);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "#MIRROR_", 8) != 0 || (eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		if ((nl = strchr(eq, '\n')) != NULL)
+			*nl = '\0';
+		seen++;
+		if (strcmp(line + 1, "MIRROR_BACKEND") == 0)
+			ck_assert_str_eq(eq, c.default_backend);
+		else if (*eq != '\0' && mirror_num_parse(eq, 0, INT64_MAX, &v))
+			ck_assert_msg(conf_num(&c, line + 1) == v, "%s: the file says %s",
+			    line + 1, eq);
+		else
+			ck_assert_msg(*eq == '\0', "%s=%s: not a default the test knows", line + 1, eq);
+	}
+	fclose(f);
+	mirror_conf_free(&c);
+	ck_assert_int_ge(seen, 21);
+}
+END_TEST
+
 Suite *
 conf_suite(void)
 {
@@ -540,6 +601,8 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_conf_split, 0, NROWS(split_rows));
 	tcase_add_loop_test(tc, test_conf_num, 0, NROWS(num_rows));
 	tcase_add_test(tc, test_conf_num_null);
+	tcase_add_test(tc, test_conf_metrics_listen);
+	tcase_add_test(tc, test_conf_example_defaults);
 	suite_add_tcase(s, tc);
 	return s;
 }
