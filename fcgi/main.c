@@ -408,7 +408,10 @@ start(int argc, char **argv, struct mirror_conf *conf)
 		fprintf(stderr, "mirror-fcgi: %s\n", err.details);
 		return false;
 	}
-	if (parse_args(argc, argv, conf) != 0 || (listen_fd = open_listener(conf)) < 0)
+	if (parse_args(argc, argv, conf) != 0)
+		return false;
+	listen_fd = open_listener(conf);
+	if (listen_fd < 0)
 		return false;
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "mirror-fcgi: libfcgi cannot start\n");
