@@ -81,9 +81,11 @@ parameters(const char *p, const char **why)
 		p = ows(p + 1);
 		if (*p == '\0' || *p == ';')
 			continue;
-		if ((end = token(p, &name)) == NULL || *end != '=')
+		end = token(p, &name);
+		if (end == NULL || *end != '=')
 			return NULL;
-		if ((p = value(end + 1, &utf8)) == NULL)
+		p = value(end + 1, &utf8);
+		if (p == NULL)
 			return NULL;
 		if (word_is(name, end, "charset") && !utf8)
 			*why = "JSON is UTF-8 (RFC 8259 §8.1): charset must be utf-8";
@@ -94,16 +96,21 @@ parameters(const char *p, const char **why)
 enum mirror_err
 mirror_media_check(const char *ct, struct mirror_error *err)
 {
-	const char *type, *slash, *sub, *end, *why = NULL;
+	const char *type, *slash, *sub, *end = NULL, *why = NULL;
 
 	if (ct == NULL)
 		return MIRROR_OK;
-	if ((slash = token(ows(ct), &type)) == NULL || *slash != '/' ||
-	    (end = token(slash + 1, &sub)) == NULL ||
-	    !word_is(type, slash, "application") || !word_is(sub, end, "json"))
+	slash = token(ows(ct), &type);
+	if (slash != NULL && *slash == '/')
+		end = token(slash + 1, &sub);
+	if (end == NULL || !word_is(type, slash, "application") ||
+	    !word_is(sub, end, "json")) {
 		why = "the body must be sent as application/json";
-	else if ((end = parameters(end, &why)) == NULL || *end != '\0')
-		why = "its parameters are malformed";
+	} else {
+		end = parameters(end, &why);
+		if (end == NULL || *end != '\0')
+			why = "its parameters are malformed";
+	}
 	if (why == NULL)
 		return MIRROR_OK;
 	return mirror_error_set(err, MIRROR_ERR_MEDIA_TYPE,

@@ -151,10 +151,13 @@ lookup_id(const char *name, bool group, id_t *out)
 		*out = (id_t)n;
 		return true;
 	}
-	if (group && (gr = getgrnam(name)) != NULL)
-		*out = gr->gr_gid;
-	else if (!group && (pw = getpwnam(name)) != NULL)
-		*out = pw->pw_uid;
+	if (group) {
+		gr = getgrnam(name);
+		*out = gr != NULL ? gr->gr_gid : (id_t)-1;
+	} else {
+		pw = getpwnam(name);
+		*out = pw != NULL ? pw->pw_uid : (id_t)-1;
+	}
 	return *out != (id_t)-1;
 }
 

@@ -39,14 +39,16 @@ reserve(struct mirror_json_keys *k, size_t n)
 		cap = k->acap ? k->acap : 256;
 		while (cap - k->alen < n + 1)
 			cap *= 2;
-		if ((p = realloc(k->arena, cap)) == NULL)
+		p = realloc(k->arena, cap);
+		if (p == NULL)
 			return false;
 		k->arena = p;
 		k->acap = cap;
 	}
 	if (k->n == k->cap) {
 		cap = k->cap ? 2 * k->cap : 16;
-		if ((p = realloc(k->v, cap * sizeof *k->v)) == NULL)
+		p = realloc(k->v, cap * sizeof *k->v);
+		if (p == NULL)
 			return false;
 		k->v = p;
 		k->cap = cap;
