@@ -254,7 +254,8 @@ sanitizer_build() {
 # clang's ASan+UBSan, with every file instrumented for libFuzzer too
 # (--enable-fuzz): clang's UBSan reports what GCC's does not.
 fuzz_build() {
-	sanitizer_tree "$FUZZ_DIR" && build_in "$FUZZ_DIR/src" --enable-fuzz CC=clang
+	sanitizer_tree "$FUZZ_DIR" && build_in "$FUZZ_DIR/src" --enable-fuzz CC=clang &&
+		make -C "$FUZZ_DIR/src" -j"$(nproc)" check TESTS=
 }
 
 # Coverage instrumentation makes the slowest suites (round trips of
