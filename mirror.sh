@@ -5,7 +5,8 @@
 #                       https://localhost:7007 (API key api_key) in the
 #                       foreground; Ctrl-C stops everything it started
 #   ./mirror.sh test    install, build, then unit tests, end-to-end tests,
-#                       unit tests under valgrind and under ASan+UBSan;
+#                       unit tests under valgrind and under ASan+UBSan (gcc
+#                       and clang), a bounded run of each fuzz harness;
 #                       ends with "N passed, M failed"
 #   ./mirror.sh stop    stop a `run` started from another terminal
 #   ./mirror.sh build   install and build only
@@ -21,19 +22,24 @@
 #                     container needs an address it can reach
 #   MIRROR_PREFIXES   URL prefixes accepted besides none (/stackstate)
 #   MIRROR_THREADS, MIRROR_MAX_BODY_BYTES, ... are passed to the responder.
+# Settings for `test`:
+#   MIRROR_FUZZ_SECONDS  how long each fuzz harness runs (20)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 TOP=$(pwd)
 RUN_DIR=$TOP/run
 SAN_DIR=$TOP/build-san
+FUZZ_DIR=$TOP/build-fuzz
+# Seconds each fuzz harness runs in `test` (tests/fuzz/run.sh).
+FUZZ_SECONDS=${MIRROR_FUZZ_SECONDS:-20}
 
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
 RUN_PKGS=(spawn-fcgi curl openssl libjs-dygraphs)
 TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps chromium
 	graphite-carbon graphite-web python3-whisper gunicorn debhelper lintian logrotate
-	influxdb victoria-metrics)
+	influxdb victoria-metrics clang libclang-rt-14-dev)
 # Commands the tests need, with the packages that bring them when missing
 # (a node from elsewhere, with its own npm, is fine: tests/console).
 TEST_TOOLS=("npm:nodejs npm")
@@ -111,19 +117,21 @@ build() {
 	build_in "$TOP"
 }
 
-# The sanitizer build needs its own copy of the sources: automake refuses
-# an out-of-tree build of a tree that is itself configured. The copy keeps
-# file times, so make only rebuilds what changed.
+# The sanitizer builds need their own copy of the sources: automake
+# refuses an out-of-tree build of a tree that is itself configured. The
+# copy keeps file times, so make only rebuilds what changed. $1: the build
+# directory (default build-san).
 sanitizer_tree() {
-	mkdir -p "$SAN_DIR/src"
+	local dir=${1:-$SAN_DIR}
+	mkdir -p "$dir/src"
 	if git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git -C "$TOP" ls-files -z --cached --others --exclude-standard |
-			grep -zv -e '^build-san/' -e '^run/' |
-			tar -C "$TOP" --null --ignore-failed-read -T - -cf - | tar -C "$SAN_DIR/src" -xf -
+			grep -zv -e '^build-san/' -e '^build-fuzz/' -e '^run/' |
+			tar -C "$TOP" --null --ignore-failed-read -T - -cf - | tar -C "$dir/src" -xf -
 	else
-		tar -C "$TOP" --exclude=./build-san --exclude=./run --exclude=./.git -cf - . |
-			tar -C "$SAN_DIR/src" -xf -
-		[ ! -f "$SAN_DIR/src/Makefile" ] || make -C "$SAN_DIR/src" -s distclean
+		tar -C "$TOP" --exclude=./build-san --exclude=./build-fuzz --exclude=./run \
+			--exclude=./.git -cf - . | tar -C "$dir/src" -xf -
+		[ ! -f "$dir/src/Makefile" ] || make -C "$dir/src" -s distclean
 	fi
 }
 
@@ -169,7 +177,7 @@ The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
   responder  fcgi/mirror-fcgi, pid $STACK_FCGI_PID, socket $STACK_SOCK, log run/responder.log
   nginx      pid $STACK_NGINX_PID, config run/nginx/conf/, logs run/nginx/logs/
 Try:
-  curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
+  curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -H 'Content-Type: application/json' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
   or the stream console in a browser: $STACK_URL/console/  (type the API key $key there)$trust
 Ctrl-C (or ./mirror.sh stop) stops both.
 EOF
@@ -243,6 +251,25 @@ sanitizer_build() {
 	sanitizer_tree && build_in "$SAN_DIR/src" --enable-sanitizers
 }
 
+# clang's ASan+UBSan, with every file instrumented for libFuzzer too
+# (--enable-fuzz): clang's UBSan reports what GCC's does not.
+fuzz_build() {
+	sanitizer_tree "$FUZZ_DIR" && build_in "$FUZZ_DIR/src" --enable-fuzz CC=clang &&
+		make -C "$FUZZ_DIR/src" -j"$(nproc)" check TESTS=
+}
+
+# Coverage instrumentation makes the slowest suites (round trips of
+# millions of doubles) outlast Check's 4 s per test on a busy machine.
+clang_sanitizer_tests() {
+	CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-10} \
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+		make -C "$FUZZ_DIR/src" -j"$(nproc)" check || {
+		cat "$FUZZ_DIR/src/tests/test-suite.log" 2>/dev/null || true
+		return 1
+	}
+}
+
 sanitizer_tests() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
@@ -270,6 +297,7 @@ INTEGRATION=(
 	"Prometheus scraping each responder of a pool|tests/monitoring/run.sh"
 	"stream console in Chromium: nginx, sample store, Prometheus|tests/console/run.sh"
 	"responder memory on 13, 22 and 150 MB store answers|tests/memory/run.sh"
+	"operator mistakes refused at start, the responder's socket, long keys|tests/operator/run.sh"
 )
 
 # $1 names the build, $2 its top directory.
@@ -335,6 +363,15 @@ cmd_test() {
 	else
 		skip_failed "unit tests under ASan+UBSan" "the sanitizer build failed"
 		skip_integration " (ASan+UBSan)" "the sanitizer build failed"
+	fi
+	suite "clang ASan+UBSan and libFuzzer build (build-fuzz/)" fuzz_build
+	if [ "${RESULTS[-1]:0:4}" = PASS ]; then
+		suite "unit tests under clang ASan+UBSan" clang_sanitizer_tests
+		suite "fuzzing: each harness for ${FUZZ_SECONDS} s" \
+			bash tests/fuzz/run.sh "$FUZZ_DIR/src" "$FUZZ_SECONDS"
+	else
+		skip_failed "unit tests under clang ASan+UBSan" "the clang build failed"
+		skip_failed "fuzzing" "the clang build failed"
 	fi
 	suite "the machine as found: nothing listening, enabled or changed in /etc" \
 		machine_as_found "$before"

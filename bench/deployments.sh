@@ -127,7 +127,8 @@ for c in "${CASES[@]}"; do
 	ref=""
 	for d in "${DEPLOYS[@]}"; do
 		code=$(curl -s -o "$DEPLOY_WORK/$d-$c.out" -w '%{http_code}' --cacert "$DEPLOY_CA" \
-			-H 'X-MIRROR-API-KEY: api_key' --data-binary "@$HERE/wrk/$c.json" "${URL[$d]}$(path_of "$c")")
+			-H 'X-MIRROR-API-KEY: api_key' -H 'Content-Type: application/json' \
+			--data-binary "@$HERE/wrk/$c.json" "${URL[$d]}$(path_of "$c")")
 		[ "$code" = 200 ] || { echo "deployments: $d answered $c with $code" >&2; exit 1; }
 		[ -n "$ref" ] || ref=$DEPLOY_WORK/$d-$c.out
 		cmp -s "$ref" "$DEPLOY_WORK/$d-$c.out" || { echo "deployments: $d answers $c differently" >&2; exit 1; }

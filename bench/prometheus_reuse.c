@@ -47,7 +47,8 @@ slurp(const char *path, size_t *len)
 static double
 timed(struct mirror_worker *w, const char *body, size_t len)
 {
-	struct mirror_request req = {"POST", "/api/metric", NULL, (long long)len, body, len};
+	struct mirror_request req = {.method = "POST", .path = "/api/metric",
+	    .content_length = (long long)len, .body = body, .body_len = len};
 	struct mirror_response resp;
 	double t0 = now_us(), dt;
 

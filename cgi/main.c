@@ -13,6 +13,7 @@
 
 #include "gateway.h"
 #include "mirror.h"
+#include "store/store.h"
 
 static const char *
 env(const char *name)
@@ -89,6 +90,20 @@ answer(const struct mirror_conf *conf, char *body)
 	return ok;
 }
 
+/* The configuration, checked as the responder checks it at start. */
+static enum mirror_err
+load(struct mirror_conf *conf, struct mirror_error *err)
+{
+	enum mirror_err e = mirror_conf_load(conf, env, err);
+
+	if (e != MIRROR_OK)
+		return e;
+	e = mirror_store_check(conf, err);
+	if (e != MIRROR_OK)
+		mirror_conf_free(conf);
+	return e;
+}
+
 int
 main(void)
 {
@@ -97,7 +112,7 @@ main(void)
 	char *body;
 	int ok;
 
-	if (mirror_conf_load(&conf, env, &err) != MIRROR_OK) {
+	if (load(&conf, &err) != MIRROR_OK) {
 		/* Misconfiguration is the operator's to fix: say it in the log. */
 		fprintf(stderr, "mirror.cgi: %s\n", err.details);
 		fputs("Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"

@@ -23,6 +23,8 @@ static const struct err_row rows[MIRROR_ERR_MAX] = {
 	[MIRROR_ERR_METHOD] = {405, "RemoteMirrorError", "method not allowed"},
 	[MIRROR_ERR_TOO_LARGE] = {413, "RemoteMirrorError",
 				  "request body too large"},
+	[MIRROR_ERR_MEDIA_TYPE] = {415, "RemoteMirrorError",
+				   "unsupported media type"},
 	[MIRROR_ERR_STORE_CONNECT] = {502, "MetricStoreConnectionError",
 				      "metric store unreachable"},
 	[MIRROR_ERR_STORE_TIMEOUT] = {504, "MetricStoreConnectionError",

@@ -18,6 +18,7 @@ enum mirror_err {
 	MIRROR_ERR_NOT_FOUND,       /* 404 RemoteMirrorError: unknown path */
 	MIRROR_ERR_METHOD,          /* 405 RemoteMirrorError: not POST */
 	MIRROR_ERR_TOO_LARGE,       /* 413 RemoteMirrorError: body over cap */
+	MIRROR_ERR_MEDIA_TYPE,      /* 415 RemoteMirrorError: body not JSON by Content-Type */
 	MIRROR_ERR_STORE_CONNECT,   /* 502 MetricStoreConnectionError */
 	MIRROR_ERR_STORE_TIMEOUT,   /* 504 MetricStoreConnectionError */
 	MIRROR_ERR_STORE_CONNECT_TIMEOUT, /* 504 the same, before any connection */

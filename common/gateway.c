@@ -54,6 +54,9 @@ mirror_gateway_request(mirror_param_fn get, void *ctx, struct mirror_request *re
 		req->method = "GET";
 	req->path = pick_path(get, ctx, path_buf, path_size);
 	req->api_key = get("HTTP_X_MIRROR_API_KEY", ctx);
+	/* nginx's stock fastcgi_params send an empty CONTENT_TYPE when the
+	 * request has none (RFC 3875 §4.1.3: it is then NULL or unset). */
+	req->content_type = nonempty(get("CONTENT_TYPE", ctx));
 	req->content_length = -1;
 	if (len != NULL && !mirror_num_parse(len, 0, INT64_MAX, &n))
 		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
@@ -93,6 +96,7 @@ mirror_http_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";

@@ -17,8 +17,8 @@
 typedef const char *(*mirror_param_fn)(const char *name, void *ctx);
 
 /*
- * Fills req's method, path, key and declared length from meta-variables
- * (body fields are left to the adapter). The path is DOCUMENT_URI when
+ * Fills req's method, path, key, Content-Type and declared length from
+ * meta-variables (body fields are left to the adapter). The path is DOCUMENT_URI when
  * the server sends it (nginx), else SCRIPT_NAME + PATH_INFO, else
  * REQUEST_URI without its query: routing only looks at the path's tail,
  * so any of them serves (RFC 3875 §4.1.5, §4.1.13). path_buf holds the

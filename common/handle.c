@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "buf.h"
 #include "clock.h"
+#include "media.h"
 #include "methods.h"
 #include "metrics.h"
 #include "mirror.h"
@@ -295,7 +296,9 @@ run(struct job *j, const struct mirror_request *req, enum mirror_method m,
 	if (req->content_length > (long long)max || req->body_len > max)
 		return mirror_error_set(&j->err, MIRROR_ERR_TOO_LARGE,
 		    "the body exceeds %zu bytes", max);
-	e = mirror_parse_request(j->conf, m, req->body, req->body_len, &j->q, &j->err);
+	e = mirror_media_check(req->content_type, &j->err);
+	if (e == MIRROR_OK)
+		e = mirror_parse_request(j->conf, m, req->body, req->body_len, &j->q, &j->err);
 	if (e == MIRROR_OK)
 		e = pick_store(j);
 	return e != MIRROR_OK ? e : dispatch(j);

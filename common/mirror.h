@@ -21,6 +21,7 @@ struct mirror_request {
 	long long content_length;  /* declared body length, -1 if absent */
 	const char *body;          /* may be NULL when body_len is 0 */
 	size_t body_len;
+	const char *content_type;  /* Content-Type request header, or NULL */
 };
 
 #define MIRROR_RESPONSE_HEADERS_MAX 4

@@ -9,7 +9,8 @@
  * stop accepting, let in-flight requests finish, and exit 0: threads
  * blocked in accept() are woken by connections to our own socket
  * (wake.c); threads parked on a kept connection are left to _exit once
- * nothing has moved for a while.
+ * nothing has moved for a while. SIGHUP does not stop it (see
+ * man/mirror-fcgi.8). Exit status 2: the configuration or the start.
  */
 #include "config.h"
 
@@ -31,17 +32,21 @@
 #endif
 
 #include "conf.h"
+#include "listen.h"
 #include "metrics_info.h"
 #include "metrics_listen.h"
 #include "mirror.h"
 #include "num.h"
 #include "serve.h"
+#include "store/store.h"
 #include "wake.h"
 
 /* How long in-flight requests get to finish after SIGTERM. */
 #define DRAIN_SECONDS 30
 /* With no request in flight, how long nothing must move before exiting. */
 #define QUIET_MS 1000
+/* Exit status for a configuration or start-up error (man/mirror-fcgi.8). */
+#define EXIT_CONFIG 2
 
 struct worker {
 	pthread_t tid;
@@ -56,6 +61,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static bool stopping;          /* guarded by lock */
 static unsigned long moves;    /* changes of any worker's state; guarded by lock */
 static int listen_fd;
+static struct listen_addr listen_at;   /* what --listen opened, if anything */
+static struct listen_perms perms = {NULL, NULL, LISTEN_MODE_DEFAULT};
+static bool perms_given;
 
 /* Marks the worker idle or busy; returns false once shutdown has begun. */
 static bool
@@ -101,15 +109,61 @@ worker_main(void *arg)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: mirror-fcgi [--listen HOST:PORT|PATH] [--threads N]\n"
-	    "Without --listen, serves the socket on fd 0 (spawn-fcgi).\n"
-	    "Configuration comes from MIRROR_* environment variables; see README.md.\n");
+	fprintf(f, "usage: mirror-fcgi [--listen HOST:PORT|:PORT|PATH] [--threads N]\n"
+	    "                   [--socket-user USER] [--socket-group GROUP] "
+	    "[--socket-mode MODE]\n"
+	    "Without --listen, serves the socket on fd 0 (spawn-fcgi, systemd).\n"
+	    ":PORT listens on 127.0.0.1 only; a PATH holds a '/'.\n"
+	    "Configuration comes from MIRROR_* environment variables; see "
+	    "mirror.conf(5).\n");
 }
 
 static const char *
 env(const char *name)
 {
 	return getenv(name);
+}
+
+static int
+set_string(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = strdup(s);
+	return *dst != NULL ? 0 : -1;
+}
+
+/* One option; -1 when its value is refused. */
+static int
+option(int c, const char *arg, struct mirror_conf *conf)
+{
+	int64_t n;
+
+	switch (c) {
+	case 'l':
+		return set_string(&conf->listen, arg);
+	case 't':
+		if (mirror_num_parse(arg, 1, 1024, &n)) {
+			conf->threads = (int)n;
+			return 0;
+		}
+		fprintf(stderr, "mirror-fcgi: --threads takes 1 to 1024\n");
+		return -1;
+	case 'M':
+		if (listen_parse_mode(arg, &perms.mode))
+			return 0;
+		fprintf(stderr, "mirror-fcgi: --socket-mode takes an octal mode such "
+		    "as 0660\n");
+		return -1;
+	case 'U':
+		perms.user = arg;
+		return 0;
+	case 'G':
+		perms.group = arg;
+		return 0;
+	default:
+		usage(stderr);
+		return -1;
+	}
 }
 
 /* Command-line options override the environment. */
@@ -119,53 +173,80 @@ parse_args(int argc, char **argv, struct mirror_conf *conf)
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, 'l'},
 		{"threads", required_argument, NULL, 't'},
+		{"socket-mode", required_argument, NULL, 'M'},
+		{"socket-user", required_argument, NULL, 'U'},
+		{"socket-group", required_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	int64_t n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "l:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			free(conf->listen);
-			if ((conf->listen = strdup(optarg)) == NULL)
-				return -1;
-			break;
-		case 't':
-			if (!mirror_num_parse(optarg, 1, 1024, &n)) {
-				fprintf(stderr, "mirror-fcgi: --threads takes 1 to 1024\n");
-				return -1;
-			}
-			conf->threads = (int)n;
-			break;
-		case 'h':
+		if (c == 'h') {
 			usage(stdout);
 			exit(0);
-		default:
-			usage(stderr);
-			return -1;
 		}
+		perms_given |= c == 'M' || c == 'U' || c == 'G';
+		if (option(c, optarg, conf) != 0)
+			return -1;
 	}
-	return optind == argc ? 0 : -1;
+	if (optind == argc)
+		return 0;
+	fprintf(stderr, "mirror-fcgi: unexpected argument \"%s\"\n", argv[optind]);
+	return -1;
 }
 
+/*
+ * libfcgi admits any client on TCP unless FCGI_WEB_SERVER_ADDRS lists the
+ * web servers (CVE-2025-23016 is reachable by whoever connects): unset,
+ * it becomes 127.0.0.1, read by FCGX_Init. This holds for a socket of
+ * --listen and for one a supervisor hands over on fd 0.
+ */
+static void
+tcp_clients(const struct listen_addr *a)
+{
+	if (getenv("FCGI_WEB_SERVER_ADDRS") != NULL)
+		return;
+	setenv("FCGI_WEB_SERVER_ADDRS", "127.0.0.1", 0);
+	if (!listen_loopback(a))
+		fprintf(stderr, "mirror-fcgi: listening on %s:%s, but only 127.0.0.1 "
+		    "may connect: set FCGI_WEB_SERVER_ADDRS to the web servers' "
+		    "addresses (comma-separated)\n", a->host, a->port);
+}
+
+/* The socket of --listen (or MIRROR_LISTEN); 0 for spawn-fcgi's fd 0. */
 static int
 open_listener(const struct mirror_conf *conf)
 {
+	char why[512];
 	int fd;
 
 	if (conf->listen == NULL) {
-		if (FCGX_IsCGI()) {
-			fprintf(stderr, "mirror-fcgi: fd 0 is not a socket; run it under "
-			    "spawn-fcgi or pass --listen\n");
+		if (perms_given) {
+			fprintf(stderr, "mirror-fcgi: --socket-user, --socket-group and "
+			    "--socket-mode apply to the unix socket of --listen\n");
 			return -1;
 		}
+		if (listen_describe(0, &listen_at))
+			tcp_clients(&listen_at);
 		return 0;
 	}
-	fd = FCGX_OpenSocket(conf->listen, 128);
-	if (fd < 0)
-		fprintf(stderr, "mirror-fcgi: cannot listen on %s\n", conf->listen);
+	if (!listen_parse(conf->listen, &listen_at, why, sizeof why)) {
+		fprintf(stderr, "mirror-fcgi: --listen: %s\n", why);
+		return -1;
+	}
+	if (listen_at.tcp && perms_given) {
+		fprintf(stderr, "mirror-fcgi: --socket-user, --socket-group and "
+		    "--socket-mode apply to a unix socket, not to %s\n", conf->listen);
+		return -1;
+	}
+	fd = listen_open(&listen_at, &perms, why, sizeof why);
+	if (fd < 0) {
+		fprintf(stderr, "mirror-fcgi: %s\n", why);
+		return -1;
+	}
+	if (listen_at.tcp)
+		tcp_clients(&listen_at);
 	return fd;
 }
 
@@ -268,6 +349,23 @@ setup_signals(sigset_t *stop)
 	pthread_sigmask(SIG_BLOCK, stop, NULL);
 }
 
+/*
+ * Waits for SIGTERM or SIGINT. The configuration is the environment the
+ * responder was started with, which a running process cannot read again:
+ * SIGHUP (sent when a terminal closes, or by a reload) is logged and does
+ * not stop the responder; restart it to apply new settings.
+ */
+static int
+wait_stop(const sigset_t *stop)
+{
+	int sig = 0;
+
+	while (sigwait(stop, &sig) == 0 && sig == SIGHUP)
+		fprintf(stderr, "mirror-fcgi: SIGHUP: still serving; settings are "
+		    "read at start only, so restart the responder to apply new ones\n");
+	return sig;
+}
+
 static int
 serve(struct mirror_conf *conf)
 {
@@ -276,13 +374,13 @@ serve(struct mirror_conf *conf)
 	int sig = 0, ok;
 
 	if (ws == NULL)
-		return 1;
+		return EXIT_CONFIG;
 	setup_signals(&stop);
 	ok = start_workers(ws, conf) == 0;
 	if (ok) {
 		fprintf(stderr, "mirror-fcgi: serving with %d threads, default backend %s\n",
 		    conf->threads, conf->default_backend);
-		sigwait(&stop, &sig);
+		sig = wait_stop(&stop);
 		fprintf(stderr, "mirror-fcgi: signal %d, finishing in-flight requests\n", sig);
 	}
 	pthread_mutex_lock(&lock);
@@ -292,10 +390,47 @@ serve(struct mirror_conf *conf)
 	if (!drain(ws, conf->threads)) {
 		/* Threads still in libfcgi hold no request: leave them. */
 		fprintf(stderr, "mirror-fcgi: no request in flight; exiting\n");
-		_exit(ok ? 0 : 1);
+		listen_close(&listen_at, -1);
+		_exit(ok ? 0 : EXIT_CONFIG);
 	}
 	free_workers(ws, conf->threads);
-	return ok ? 0 : 1;
+	return ok ? 0 : EXIT_CONFIG;
+}
+
+/* Configuration, options and the socket; false (message printed) to stop. */
+static bool
+start(int argc, char **argv, struct mirror_conf *conf)
+{
+	struct mirror_error err;
+
+	if (mirror_conf_load(conf, env, &err) != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: %s\n", err.details);
+		return false;
+	}
+	if (mirror_store_check(conf, &err) != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: %s\n", err.details);
+		return false;
+	}
+	if (parse_args(argc, argv, conf) != 0)
+		return false;
+	listen_fd = open_listener(conf);
+	if (listen_fd < 0)
+		return false;
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "mirror-fcgi: libfcgi cannot start\n");
+		return false;
+	}
+	if (conf->listen == NULL && FCGX_IsCGI()) {
+		fprintf(stderr, "mirror-fcgi: fd 0 is not a socket; run it under "
+		    "spawn-fcgi or pass --listen\n");
+		return false;
+	}
+	/* The stores' process-wide state, before any worker thread exists. */
+	if (mirror_global_init() != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: cannot initialise the stores\n");
+		return false;
+	}
+	return true;
 }
 
 /* Set-ups that work but that an operator should know about. */
@@ -348,37 +483,22 @@ memory_policy(void)
 int
 main(int argc, char **argv)
 {
-	struct metrics_listener *metrics;
+	struct metrics_listener *metrics = NULL;
 	struct mirror_conf conf;
-	struct mirror_error err;
-	int rc;
+	int rc = EXIT_CONFIG;
 
 	memory_policy();
-	if (mirror_conf_load(&conf, env, &err) != MIRROR_OK) {
-		fprintf(stderr, "mirror-fcgi: %s\n", err.details);
-		return 2;
-	}
-	if (parse_args(argc, argv, &conf) != 0 || FCGX_Init() != 0 ||
-	    (listen_fd = open_listener(&conf)) < 0) {
-		mirror_conf_free(&conf);
-		return 2;
-	}
-	/* The stores' process-wide state, before any worker thread exists. */
-	if (mirror_global_init() != MIRROR_OK) {
-		fprintf(stderr, "mirror-fcgi: cannot initialise the stores\n");
-		mirror_conf_free(&conf);
-		return 2;
-	}
-	mirror_metrics_mark_start();
-	if (start_metrics(&conf, &metrics) != 0) {
+	memset(&conf, 0, sizeof conf);
+	if (start(argc, argv, &conf)) {
+		mirror_metrics_mark_start();
+		if (start_metrics(&conf, &metrics) == 0) {
+			warn_setup(&conf);
+			rc = serve(&conf);
+			metrics_listener_free(metrics);
+		}
 		mirror_global_cleanup();
-		mirror_conf_free(&conf);
-		return 2;
 	}
-	warn_setup(&conf);
-	rc = serve(&conf);
-	metrics_listener_free(metrics);
-	mirror_global_cleanup();
+	listen_close(&listen_at, conf.listen != NULL ? listen_fd : -1);
 	mirror_conf_free(&conf);
 	return rc;
 }

@@ -729,8 +729,9 @@ static void
 ask(struct mirror_worker *w, const char *path, const char *body,
     struct mirror_response *resp)
 {
-	struct mirror_request req = {"POST", path, NULL, (long long)strlen(body),
-	    body, strlen(body)};
+	struct mirror_request req = {.method = "POST", .path = path,
+	    .content_length = (long long)strlen(body), .body = body,
+	    .body_len = strlen(body)};
 
 	mirror_handle(w, &req, resp);
 }

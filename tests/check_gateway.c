@@ -171,6 +171,39 @@ START_TEST(test_gateway_request_bad)
 }
 END_TEST
 
+/* CONTENT_TYPE as sent (RFC 3875 §4.1.3); nginx sends "" for none, which
+ * is none. The media type itself is media.c's to judge. */
+static const struct ctype_row {
+	const char *sent;          /* NULL: unset */
+	const char *read;          /* NULL: none */
+} ctype_rows[] = {
+	{"application/json", "application/json"},
+	{"text/plain; x=1", "text/plain; x=1"},
+	{" application/json", " application/json"},
+	{"", NULL},
+	{NULL, NULL},
+};
+
+START_TEST(test_gateway_content_type)
+{
+	const struct ctype_row *r = &ctype_rows[_i];
+	struct meta meta[META_MAX] = {POST, URI("/api/metric"), {"CONTENT_TYPE", r->sent}};
+	struct meta_ctx ctx = {meta, 0};
+	struct mirror_request req;
+	struct mirror_error err;
+	char path[64];
+
+	if (r->sent == NULL)
+		meta[2].name = NULL;
+	ck_assert_int_eq(mirror_gateway_request(param, &ctx, &req, path, sizeof path,
+	    &err), MIRROR_OK);
+	if (r->read == NULL)
+		ck_assert_ptr_null(req.content_type);
+	else
+		ck_assert_str_eq(req.content_type, r->read);
+}
+END_TEST
+
 /* A path longer than the buffer is cut inside it, never past it. */
 START_TEST(test_gateway_long_path)
 {
@@ -448,6 +481,7 @@ gateway_suite(void)
 	tcase_add_loop_test(tc, test_gateway_request_good, 0, NROWS(req_good));
 	tcase_add_loop_test(tc, test_gateway_request_bad, 0, NROWS(req_bad));
 	tcase_add_test(tc, test_gateway_long_path);
+	tcase_add_loop_test(tc, test_gateway_content_type, 0, NROWS(ctype_rows));
 	tcase_add_loop_test(tc, test_gateway_head, 0, NROWS(head_rows));
 	tcase_add_loop_test(tc, test_auth, 0, NROWS(auth_rows));
 	tcase_add_loop_test(tc, test_log_access, 0, NROWS(log_rows));

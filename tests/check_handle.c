@@ -130,6 +130,7 @@ struct handle_row {
 	const char *backend;       /* resp.backend, or NULL */
 	bool cl_given;             /* send .cl as Content-Length, not the body's */
 	long long cl;
+	const char *ctype;         /* Content-Type sent, or NULL: none */
 	/* Checks the parsed body of an answer with data. */
 	void (*check)(struct json_object *root);
 };
@@ -318,6 +319,25 @@ static const struct handle_row bad_rows[] = {
 	ROW(C_OPEN, "POST", "/api/metric", NULL, CONN, 413, MIRROR_ERR_TOO_LARGE,
 	    RME("request body too large", "the body exceeds 1048576 bytes"),
 	    CL(INT64_MAX)),
+
+	/* 415: the body is JSON or nothing (no Content-Type: as JSON). */
+	ROW(C_OPEN, "POST", "/api/connection", NULL, CONN, 200, OK, CONN_OK, SAMPLE,
+	    .ctype = "application/json"),
+	ROW(C_OPEN, "POST", "/api/connection", NULL, CONN, 200, OK, CONN_OK, SAMPLE,
+	    .ctype = "Application/JSON; charset=UTF-8"),
+	ROW(C_OPEN, "POST", "/api/connection", NULL, CONN, 200, OK, CONN_OK, SAMPLE,
+	    .ctype = "application/json;charset=\"utf-8\""),
+	ROW(C_OPEN, "POST", "/api/connection", NULL, CONN, 415, MIRROR_ERR_MEDIA_TYPE,
+	    RME("unsupported media type", "Content-Type \\\"application/x-www-form-"
+	    "urlencoded\\\" is refused: the body must be sent as application/json"),
+	    .ctype = "application/x-www-form-urlencoded"),
+	ROW(C_OPEN, "POST", "/api/metric", NULL, CONN, 415, MIRROR_ERR_MEDIA_TYPE,
+	    RME("unsupported media type", "Content-Type \\\"application/json; "
+	    "charset=latin1\\\" is refused: JSON is UTF-8 (RFC 8259 §8.1): charset "
+	    "must be utf-8"), .ctype = "application/json; charset=latin1"),
+	/* The key comes first: a stranger learns nothing from a 415. */
+	ROW(C_KEYS, "POST", "/api/connection", "k3", CONN, 401,
+	    MIRROR_ERR_UNAUTHORIZED, E401, .ctype = "text/plain"),
 
 	/* 400: bodies that are not a valid request. */
 	ROW(C_OPEN, "POST", "/api/connection", NULL, NULL, 400, BAD,
@@ -605,6 +625,7 @@ run_row(const struct handle_row *r)
 	req.method = r->method;
 	req.path = r->path;
 	req.api_key = r->key;
+	req.content_type = r->ctype;
 	req.body = body;
 	req.body_len = len;
 	req.content_length = r->cl_given ? r->cl : r->body != NULL ? (long long)len : -1;

@@ -111,6 +111,10 @@ static const struct parse_row good_rows[] = {
 	    "connection backend=sample nan=skip"),
 	ROW(M_CONN, REQ_CONN("{'nan_interpretation':'ZERO'}"), OK,
 	    "connection backend=- nan=zero"),
+	/* One key in different objects, or keys that differ only in case. */
+	ROW(M_CONN, REQ_CONN("{'a':{'a':1},'b':{'a':[{'a':2},{'a':3}]},'A':4,'\\u00e9':5,"
+	    "'\\u00c9':6,'\\ud83d\\ude00':7,'\\ud83d':8}"), OK,
+	    "connection backend=- nan=skip"),
 	ROW(M_CONN, REQ_CONN("{'nan_interpretation':'zero'}"), OK,
 	    "connection backend=- nan=zero"),
 	ROW(M_CONN, REQ_CONN("{'nan_interpretation':'SKIP'}"), OK,
@@ -324,6 +328,30 @@ static const struct parse_row bad_rows[] = {
 	    .prefix = true),
 	ROW(M_CONN, REQ_CONN("{'a':'\xf4\x90\x80\x80'}"), BAD, "the body is not JSON: ",
 	    .prefix = true),
+	/* Repeated keys, however they are spelled (RFC 8259 §4 leaves them to
+	 * the parser; json-c keeps the last value). */
+	ROW(M_CONN, "{'_type':'TestConnectionRequest','_type':'TestConnectionRequest',"
+	    "'connectionDetails':{}}", BAD, "the body repeats the key \"_type\" in one "
+	    "object (at byte 33); a key may appear only once"),
+	ROW(M_CONN, REQ_CONN("{'backend':'sample','backend':'prometheus'}"), BAD,
+	    "the body repeats the key \"backend\" in one object (at byte 73); a key "
+	    "may appear only once"),
+	ROW(M_CONN, REQ_CONN("{'url':'a','\\u0075rl':'b'}"), BAD,
+	    "the body repeats the key \"url\" in one object (at byte 64); a key may "
+	    "appear only once"),
+	/* json-c reads an unpaired surrogate as U+FFFD. */
+	ROW(M_CONN, REQ_CONN("{'\\ud800':1,'\\ufffd':2}"), BAD,
+	    "the body repeats the key \"\xef\xbf\xbd\" in one object (at byte 65); "
+	    "a key may appear only once"),
+	ROW(M_CONN, REQ_CONN("{'x':{'a':1,'b':2,'a':3}}"), BAD,
+	    "the body repeats the key \"a\" in one object (at byte 71); a key may "
+	    "appear only once"),
+	ROW(M_NAMES, REQ_NAMES(CONDS("{'key':'a','key':'b','value':{'_type':'StringValue',"
+	    "'value':'x'},'_type':'EqualityCondition'}")), BAD,
+	    "the body repeats the key \"key\" in one object (at ", .prefix = true),
+	/* json-c would cut the key at the NUL, making it "a". */
+	ROW(M_CONN, REQ_CONN("{'a\\u0000b':1}"), BAD,
+	    "the body has an object key holding \\u0000 at byte 54"),
 	/* Nesting: one level over json_depth, with small and default limits. */
 	ROW(M_CONN, REQ_CONN("{'a':{'b':{'c':{}}}}"), BAD,
 	    "the body nests JSON deeper than 4 levels", .lim = {.depth = 4}),
@@ -380,8 +408,10 @@ static const struct parse_row bad_rows[] = {
 	    BAD, "query must be an object"),
 	ROW(M_NAMES, REQ_NAMES_Q("{'_type':'MetricsQuery'}"), BAD,
 	    "query._type must be FieldNamesQuery for this path"),
+	/* A repeated key is refused, not resolved last-wins as json-c would. */
 	ROW(M_METRIC, REQ_METRIC_Q(",'_type':'FieldValuesQuery','startTime':1,'endTime':2"),
-	    BAD, "query._type must be MetricsQuery for this path"),
+	    BAD, "the body repeats the key \"_type\" in one object (at byte 81); a "
+	    "key may appear only once"),
 	ROW(M_NAMES, REQ_NAMES_Q("{'_type':5}"), BAD, "query._type must be a string"),
 
 	/* --- conditions ----------------------------------------------- */

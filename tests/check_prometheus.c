@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "json/json_out.h"
 #include "store/group.h"
+#include "store/store.h"
 #include "store/prometheus/prom.h"
 #include "check_query.h"
 #include "suites.h"
@@ -99,6 +101,78 @@ START_TEST(test_allow)
 }
 END_TEST
 
+/* Entries refused at start (mirror_store_allow_check), and usable ones. */
+static const struct allow_check_row {
+	const char *entry;
+	const char *why;     /* NULL: usable */
+} allow_check_rows[] = {
+	{"http://127.0.0.1:9090", NULL},
+	{"https://prom.example.com/prometheus/", NULL},
+	{"http://[::1]:9091", NULL},
+	{"HTTP://victoria:8428/select/0/prometheus", NULL},
+	{"prometheus:9090", "it has no scheme"},
+	{"127.0.0.1:9090", "it has no scheme"},
+	{"prometheus.internal", "it has no scheme"},
+	{"not a url", "it has no scheme"},
+	{"ftp://127.0.0.1:9090", "only http and https URLs are allowed"},
+	{"http://u:p@127.0.0.1:9090", "user info in the URL is not allowed (use "
+	 "username/password)"},
+	{"http://127.0.0.1:9090/?a=1", "the URL must not have a query or fragment"},
+	{"http://127.0.0.1:9090/a%2fb", "the URL path must not contain '%' or '\\'"},
+	{"http://", "it is not a valid absolute URL"},
+	{"http://127.0.0.1:99999", "it is not a valid absolute URL"},
+};
+
+START_TEST(test_allow_check)
+{
+	const struct allow_check_row *r = &allow_check_rows[_i];
+	char *const list[] = {"http://ok:1", (char *)(uintptr_t)r->entry};
+	struct mirror_error err;
+	char want[512];
+	enum mirror_err e;
+
+	mirror_error_clear(&err);
+	e = mirror_store_allow_check(list, 2, &err);
+	if (r->why == NULL) {
+		ck_assert_msg(e == MIRROR_OK, "%s: %s", r->entry, err.details);
+		return;
+	}
+	snprintf(want, sizeof want, "MIRROR_STORE_ALLOW entry \"%s\" cannot be used: "
+	    "%s; write each entry as a URL with its scheme, host and port, e.g. "
+	    "http://prometheus.internal:9090", r->entry, r->why);
+	ck_assert_int_eq(e, MIRROR_ERR_BAD_REQUEST);
+	ck_assert_str_eq(err.details, want);
+}
+END_TEST
+
+START_TEST(test_store_check)
+{
+	struct mirror_conf conf;
+	struct mirror_error err;
+	char *list[5];
+
+	memcpy(list, allow, sizeof list);
+	ck_assert_int_eq(mirror_conf_defaults(&conf), MIRROR_OK);
+	ck_assert_int_eq(mirror_store_check(&conf, &err), MIRROR_OK);
+	free(conf.default_backend);
+	conf.default_backend = strdup("influx");
+	ck_assert_int_eq(mirror_store_check(&conf, &err), MIRROR_ERR_BAD_REQUEST);
+	ck_assert_str_eq(err.details, "MIRROR_BACKEND \"influx\" is not a store of "
+	    "this mirror; set it to one of: sample, influxdb, prometheus, graphite");
+	free(conf.default_backend);
+	conf.default_backend = strdup("prometheus");
+	conf.store_allow = list;
+	conf.nstore_allow = 4;
+	ck_assert_int_eq(mirror_store_check(&conf, &err), MIRROR_OK);
+	conf.nstore_allow = 5;   /* "not a url" */
+	ck_assert_int_eq(mirror_store_check(&conf, &err), MIRROR_ERR_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(err.details, "\"not a url\" cannot be used"));
+	conf.store_allow = NULL;
+	conf.nstore_allow = 0;
+	mirror_conf_free(&conf);
+}
+END_TEST
+
 START_TEST(test_allow_empty)
 {
 	struct mirror_error err;
@@ -149,6 +223,23 @@ static const struct sel_row {
 	 MIRROR_PROM_KIND_GAUGE, "{__name__=~\"up|down\",job=\"x\"}"},
 	{{"__gauge__=not-a-name", NULL}, NULL, MIRROR_OK, MIRROR_PROM_KIND_GAUGE,
 	 "{__name__=\"not-a-name\"}"},
+	/* PromQL keywords (any case) cannot stand as metric names. */
+	{{"__gauge__=sum", NULL}, NULL, MIRROR_OK, MIRROR_PROM_KIND_GAUGE,
+	 "{__name__=\"sum\"}"},
+	{{"__counter__=Offset", "job=x", NULL}, NULL, MIRROR_OK,
+	 MIRROR_PROM_KIND_COUNTER, "{__name__=\"Offset\",job=\"x\"}"},
+	{{"__name__=NaN", NULL}, NULL, MIRROR_OK, MIRROR_PROM_KIND_GAUGE,
+	 "{__name__=\"NaN\"}"},
+	{{"__gauge__=summary", NULL}, NULL, MIRROR_OK, MIRROR_PROM_KIND_GAUGE,
+	 "summary"},
+	/* Raw U+FFFD and invalid bytes make PromQL's lexer stop ("invalid
+	 * UTF-8 rune"): escaped, they read back as they were. */
+	{{"__gauge__=up", "p=a\xef\xbf\xbd" "b", NULL}, NULL, MIRROR_OK,
+	 MIRROR_PROM_KIND_GAUGE, "up{p=\"a\\ufffdb\"}"},
+	{{"__gauge__=up", "p=\xff\xc3", NULL}, NULL, MIRROR_OK,
+	 MIRROR_PROM_KIND_GAUGE, "up{p=\"\\xff\\xc3\"}"},
+	{{"__gauge__=up", "p=\xf0\x9f\x98\x80\x7f", NULL}, NULL, MIRROR_OK,
+	 MIRROR_PROM_KIND_GAUGE, "up{p=\"\xf0\x9f\x98\x80\\x7f\"}"},
 	/* "~" is passed through as written. */
 	{{"~=sum(rate(x{a=\"b\"}[5m])) by (le)", NULL}, NULL, MIRROR_OK,
 	 MIRROR_PROM_KIND_EXPR, "sum(rate(x{a=\"b\"}[5m])) by (le)"},
@@ -1121,6 +1212,8 @@ prometheus_suite(void)
 
 	LOOP(tc, test_allow, allow_rows);
 	tcase_add_test(tc, test_allow_empty);
+	LOOP(tc, test_allow_check, allow_check_rows);
+	tcase_add_test(tc, test_store_check);
 	LOOP(tc, test_selector, sel_rows);
 	LOOP(tc, test_format_double, double_rows);
 	LOOP(tc, test_label_name, label_rows);

@@ -19,5 +19,6 @@ Suite *bulkhead_suite(void);
 Suite *influxdb_suite(void);
 Suite *json_stream_suite(void);
 Suite *decimal_suite(void);
+Suite *media_suite(void);
 
 #endif

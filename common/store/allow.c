@@ -124,7 +124,8 @@ allowed(char *const *allow, size_t nallow, const struct parts *url)
 	size_t i;
 
 	for (i = 0; i < nallow && !hit; i++) {
-		/* A malformed entry allows nothing (conf.c keeps it verbatim). */
+		/* A malformed entry allows nothing (the doors refuse to start
+		 * with one: mirror_store_allow_check). */
 		if (parse(allow[i], &entry, &why) != MIRROR_OK)
 			continue;
 		hit = matches(&entry, url);
@@ -163,5 +164,31 @@ mirror_store_allow(char *const *allow, size_t nallow, const char *url,
 	if (n < 0 || (size_t)n >= norm_size)
 		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
 		    "connectionDetails.url is too long");
+	return MIRROR_OK;
+}
+
+enum mirror_err
+mirror_store_allow_check(char *const *allow, size_t nallow, struct mirror_error *err)
+{
+	struct parts p;
+	const char *why;
+	enum mirror_err e;
+	size_t i;
+
+	for (i = 0; i < nallow; i++) {
+		e = parse(allow[i], &p, &why);
+		if (e == MIRROR_ERR_NOMEM)
+			return mirror_error_set(err, e, "out of memory");
+		if (e == MIRROR_OK) {
+			parts_free(&p);
+			continue;
+		}
+		if (strstr(allow[i], "://") == NULL)
+			why = "it has no scheme";
+		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
+		    "MIRROR_STORE_ALLOW entry \"%.200s\" cannot be used: %s; write "
+		    "each entry as a URL with its scheme, host and port, e.g. "
+		    "http://prometheus.internal:9090", allow[i], why);
+	}
 	return MIRROR_OK;
 }

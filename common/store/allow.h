@@ -25,4 +25,13 @@
 enum mirror_err mirror_store_allow(char *const *allow, size_t nallow, const char *url,
 				   char *norm, size_t norm_size, struct mirror_error *err);
 
+/*
+ * Checks each allowlist entry at start: an entry the URL parser cannot
+ * read, or that fails the rules above (http/https, no user info, query,
+ * fragment or '%'), would silently allow nothing. Returns
+ * MIRROR_ERR_BAD_REQUEST naming the first such entry and the fix.
+ */
+enum mirror_err mirror_store_allow_check(char *const *allow, size_t nallow,
+					 struct mirror_error *err);
+
 #endif

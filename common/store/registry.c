@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allow.h"
 #include "mirror.h"
 #include "store.h"
 
@@ -68,6 +69,21 @@ mirror_store_names(char *out, size_t size)
 
 		used += w > 0 ? (size_t)w : 0;
 	}
+}
+
+enum mirror_err
+mirror_store_check(const struct mirror_conf *conf, struct mirror_error *err)
+{
+	char known[256];
+
+	mirror_error_clear(err);
+	if (mirror_store_find(conf->default_backend) == NULL) {
+		mirror_store_names(known, sizeof known);
+		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
+		    "MIRROR_BACKEND \"%.64s\" is not a store of this mirror; set it "
+		    "to one of: %s", conf->default_backend, known);
+	}
+	return mirror_store_allow_check(conf->store_allow, conf->nstore_allow, err);
 }
 
 static const struct mirror_store *

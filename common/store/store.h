@@ -130,6 +130,15 @@ enum mirror_err mirror_store_pick(const struct mirror_conf *conf,
 /* Writes the names of the stores, comma-separated, into out. */
 void mirror_store_names(char *out, size_t size);
 
+/*
+ * The operator's store settings, checked once at start by the doors (the
+ * library never exits): MIRROR_BACKEND must name a registered store and
+ * every MIRROR_STORE_ALLOW entry must be usable (mirror_store_allow_check).
+ * Returns MIRROR_ERR_BAD_REQUEST with the variable and the fix in err.
+ */
+enum mirror_err mirror_store_check(const struct mirror_conf *conf,
+				   struct mirror_error *err);
+
 /* Each worker's states of the stores, made on first use. */
 struct mirror_store_states;
 

@@ -27,7 +27,7 @@ import warnings
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "deploy"))
 from mirrortest import (CONNECTION_OK, ERR_401, ERR_404, KEY, KEY2, DeployCase,  # noqa: E402
-                        FrontTests, apache_reached, call, connection_body,
+                        FrontTests, HostileTests, apache_reached, call, connection_body,
                         count_lines, metric_body, mirror_error, run_tests,
                         split_url, tls_context, T0, T1)
 
@@ -52,9 +52,10 @@ ERR_FORBIDDEN = mirror_error("forbidden", "this client may not use the mirror "
                              "(address or TLS client certificate)")
 
 
-class ApacheFcgi(FrontTests, DeployCase):
+class ApacheFcgi(FrontTests, HostileTests, DeployCase):
     base = FCGI_URL
     reference = NGINX_URL
+    front = "Apache"
 
     def reached(self, r):
         return apache_reached(r, os.path.join(FCGI_DIR, "logs", "access.log"))
@@ -80,9 +81,10 @@ class ApacheFcgi(FrontTests, DeployCase):
         self.assertEqual(r.status, 200, r)
 
 
-class ApacheCgi(FrontTests, DeployCase):
+class ApacheCgi(FrontTests, HostileTests, DeployCase):
     base = CGI_URL
     reference = NGINX_URL
+    front = "Apache"
 
     def reached(self, r):
         return apache_reached(r, os.path.join(CGI_DIR, "logs", "access.log"))

@@ -7,9 +7,11 @@ talk to a responder directly, without nginx:
 Prints the responder's raw CGI answer (Status: line, headers, body), or
 "NO ANSWER: <why>" and exits 1 when the responder closed the connection
 without answering (e.g. libfcgi refusing a client address not in
-FCGI_WEB_SERVER_ADDRS).
+FCGI_WEB_SERVER_ADDRS). FCGI_CLIENT_SOURCE=ADDR connects from that
+address (a loopback one, e.g. 127.0.0.2).
 """
 
+import os
 import socket
 import struct
 import sys
@@ -36,6 +38,8 @@ def ask(address, method="GET", path="/healthz", body=b"", timeout=10):
         host, port = address.rsplit(":", 1)
         s = socket.socket()
         target = (host, int(port))
+        if os.environ.get("FCGI_CLIENT_SOURCE"):
+            s.bind((os.environ["FCGI_CLIENT_SOURCE"], 0))
     s.settimeout(timeout)
     s.connect(target)
     params = {"REQUEST_METHOD": method, "DOCUMENT_URI": path,

@@ -7,17 +7,19 @@ counts as an error and the thread reconnects.
 
   load.py URL --ca CA [--threads 16] [--seconds 8] [--max-requests 200000]
           [--key api_key] [--path /api/metric] [--body FILE ...]
-          [--marks FILE]
+          [--stop-file FILE]
 
 Prints one JSON object: requests, status counts, error counts, seconds,
 req/s, and the first few non-200 answers with their time offsets. With
---marks, a line "<offset> <text>" written to FILE by the test (e.g. when
-it killed a responder) is copied into the output for context.
+--stop-file, the load also ends as soon as FILE exists: a test creates it
+once the events it drives are over (a condition, not a guess of how long
+they take), and --seconds is then only a deadline.
 """
 
 import argparse
 import http.client
 import json
+import os
 import ssl
 import sys
 import threading
@@ -30,6 +32,8 @@ def worker(args, bodies, deadline, budget, stats, lock, t0):
     conn = None
     i = 0
     while time.monotonic() < deadline:
+        if args.stop_file and os.path.exists(args.stop_file):
+            return
         with lock:
             if budget[0] <= 0:
                 return
@@ -72,6 +76,7 @@ def main():
     p.add_argument("--key", default="api_key")
     p.add_argument("--path", default="/api/metric")
     p.add_argument("--body", action="append", required=True)
+    p.add_argument("--stop-file")
     args = p.parse_args()
     bodies = []
     for f in args.body:

@@ -11,6 +11,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import ssl
 import sys
 import unittest
@@ -172,6 +173,71 @@ def call(base, path, body=None, key=KEY, method="POST", ctx=None,
         return Response(r.status, r.getheaders(), r.read().decode())
     finally:
         conn.close()
+
+
+def _read_response(buf, eof):
+    """One response parsed from the start of buf: (Response, rest), or None
+    while it is incomplete. Bodies by Content-Length, chunked, or (neither)
+    up to the end of the connection (eof: it has ended)."""
+    head, sep, rest = buf.partition(b"\r\n\r\n")
+    if not sep:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = [tuple(l.split(": ", 1)) for l in lines[1:] if ": " in l]
+    r = Response(status, headers, "")
+    if (r.header("Transfer-Encoding") or "").lower() == "chunked":
+        body = b""
+        while True:
+            size, sep, more = rest.partition(b"\r\n")
+            if not sep:
+                return None
+            n = int(size, 16)
+            if len(more) < n + 2:
+                return None
+            body, rest = body + more[:n], more[n + 2:]
+            if n == 0:
+                break
+    elif r.header("Content-Length") is None:
+        if not eof:
+            return None
+        body, rest = rest, b""
+    else:
+        n = int(r.header("Content-Length"))
+        if len(rest) < n:
+            return None
+        body, rest = rest[:n], rest[n:]
+    r.body = body.decode("utf-8", errors="replace")
+    return r, rest
+
+
+def raw_exchange(base, data, answers=1, timeout=10):
+    """Sends data as is over one TLS connection to base and reads until
+    `answers` responses are complete, the server closes, or timeout s pass
+    (a deadline, not a wait: a complete answer returns at once). Returns
+    (responses, leftover bytes); an HTTP/0.9 answer is all leftover."""
+    host, port = split_url(base)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    conn = tls_context().wrap_socket(sock, server_hostname=host)
+    out, buf, eof = [], b"", False
+    try:
+        conn.sendall(data)
+        while len(out) < answers:
+            got = _read_response(buf, eof) if buf.startswith(b"HTTP/") else None
+            if got is not None:
+                out.append(got[0])
+                buf = got[1]
+                continue
+            if eof:
+                break
+            chunk = conn.recv(65536)
+            eof = not chunk
+            buf += chunk
+    except (socket.timeout, ConnectionError, ssl.SSLError):
+        pass
+    finally:
+        conn.close()
+    return out, buf
 
 
 def count_lines(path, pattern=None):
@@ -468,3 +534,122 @@ def apache_reached(r, log):
     answered itself."""
     line = find_log_line(log, r.header("X-Request-ID"))
     return re.search(r" handler=(\S+)", line).group(1) != "-"
+
+
+# --- hostile requests: every answer typed JSON ------------------------------------
+
+ERR_415_TEXT = mirror_error("unsupported media type", "Content-Type \"text/plain\" is "
+                            "refused: the body must be sent as application/json")
+ERR_DUP_KEY = mirror_error("invalid request", "the body repeats the key "
+                           "\"connectionDetails\" in one object (at byte 56); a key "
+                           "may appear only once")
+ERR_NO_TYPE = mirror_error("invalid request", "_type is required")
+ERR_501_NGINX = mirror_error("invalid request", "nginx does not implement this "
+                             "Transfer-Encoding; send the body with a Content-Length")
+ERR_505_NGINX = mirror_error("invalid request", "the mirror speaks HTTP/1.0 and HTTP/1.1")
+ERR_417_APACHE = mirror_error("invalid request", "the only expectation the mirror "
+                              "meets is 100-continue")
+
+
+def front_400(front):
+    return mirror_error("invalid request", "%s could not parse the HTTP request" % front)
+
+
+def _req(line, *headers, body=b"", key=True):
+    h = [b"Host: localhost"] + ([b"X-MIRROR-API-KEY: " + KEY.encode()] if key else [])
+    return line + b"\r\n" + b"".join(x + b"\r\n" for x in h + list(headers)) + b"\r\n" + body
+
+
+CONN_BODY = b'{"_type":"TestConnectionRequest","connectionDetails":{}}'
+
+
+def _post(body, *headers):
+    return _req(b"POST /api/connection HTTP/1.1",
+                b"Content-Length: %d" % len(body), *headers, body=body)
+
+
+# What each front server answers (status, body), per request; the two
+# differ where HTTP leaves the choice to the server.
+def hostile_cases(front):
+    bad = (400, front_400(front))
+    nginx = front == "nginx"
+    return {
+        # Malformed request lines: no URI for nginx to route on.
+        "encoded_dot_segments": (_req(b"POST /%2e%2e/api/metric HTTP/1.1",
+                                      b"Content-Length: 2", body=b"{}"), [bad]),
+        "dot_segments_above_the_root": (_req(b"GET /../x HTTP/1.1"), [bad]),
+        "nul_in_the_path": (_req(b"GET /api/a%00b HTTP/1.1"),
+                            [bad] if nginx else [(404, ERR_404)]),
+        "space_in_the_path": (_req(b"GET /a b HTTP/1.1"), [bad]),
+        "del_in_the_path": (_req(b"GET /a\x7fb HTTP/1.1"), [bad]),
+        "unknown_method_token": (_req(b"G@T /api/metric HTTP/1.1"), [bad]),
+        "connect": (_req(b"CONNECT localhost:443 HTTP/1.1"),
+                    [bad] if nginx else [(404, ERR_404)]),
+        # nginx parses what follows a short body as the next request;
+        # Apache closes the connection after a 400.
+        "bytes_after_a_short_body": (_post(b"{}") + b"garbage here\r\n\r\n",
+                                     [(400, ERR_NO_TYPE)] + ([bad] if nginx else [])),
+        "no_host": (b"GET /api/metric HTTP/1.1\r\n\r\n", [bad]),
+        "bad_content_length": (_req(b"POST /api/connection HTTP/1.1",
+                                    b"Content-Length: 1x"), [bad]),
+        "nul_in_a_header": (_req(b"GET /api/metric HTTP/1.1", b"X-A: a\x00b"), [bad]),
+        "broken_chunk": (_req(b"POST /api/connection HTTP/1.1",
+                              b"Transfer-Encoding: chunked", body=b"zz\r\n"), [bad]),
+        "unknown_transfer_encoding": (_req(b"POST /api/connection HTTP/1.1",
+                                           b"Transfer-Encoding: gzip"),
+                                      [(501, ERR_501_NGINX)] if nginx else [bad]),
+        # Apache takes HTTP/2.0 on an HTTP/1 connection as HTTP/1.1.
+        "http_2_0_on_http_1": (_req(b"GET /api/metric HTTP/2.0"),
+                               [(505, ERR_505_NGINX)] if nginx else [(405, ERR_405)]),
+        "trace": (_req(b"TRACE /api/metric HTTP/1.1"), [(405, ERR_405)]),
+        # nginx ignores an Expect it does not know; Apache refuses it.
+        "unknown_expectation": (_post(b"{}", b"Expect: 100-fail"),
+                                [(400, ERR_NO_TYPE)] if nginx else
+                                [(417, ERR_417_APACHE)]),
+        # The body's type, checked by the mirror (docs/RELIABILITY.md).
+        "text_plain_body_415": (_post(CONN_BODY, b"Content-Type: text/plain"),
+                                [(415, ERR_415_TEXT)]),
+        "json_with_charset_accepted": (_post(CONN_BODY, b"Content-Type: application/"
+                                             b"json; charset=UTF-8"), [(200, CONNECTION_OK)]),
+        "no_content_type_accepted": (_post(CONN_BODY), [(200, CONNECTION_OK)]),
+        "repeated_key_400": (_post(b'{"_type":"TestConnectionRequest","connectionDetails"'
+                                   b':{},"connectionDetails":{}}',
+                                   b"Content-Type: application/json"), [(400, ERR_DUP_KEY)]),
+    }
+
+
+class HostileTests:
+    """Mixed into a test case that sets base (https://localhost:PORT) and
+    front ("nginx" or "Apache"): requests sent byte for byte over TLS, each
+    answered with the exact status and typed JSON body of hostile_cases()."""
+
+    base = None
+    front = "nginx"
+
+    def check_case(self, name):
+        data, want = hostile_cases(self.front)[name]
+        got, rest = raw_exchange(self.base, data, answers=len(want))
+        self.assertEqual([(r.status, r.body) for r in got], want, name)
+        for r in got:
+            self.assertEqual(r.header("Content-Type"), "application/json",
+                             (name, r.headers))
+        self.assertEqual(rest, b"", name)
+        return got
+
+    def test_hostile_requests_get_typed_json(self):
+        for name in hostile_cases(self.front):
+            with self.subTest(case=name):
+                self.check_case(name)
+
+    def test_trace_405_says_what_is_allowed(self):
+        r = self.check_case("trace")[0]
+        # nginx adds Allow; Apache's TRACE refusal (TraceEnable off) comes
+        # before any handler, and its Allow lists nothing.
+        self.assertEqual(r.all("Allow"), ["POST"] if self.front == "nginx" else [""])
+
+    def test_http_0_9_gets_a_json_body(self):
+        # HTTP/0.9 answers have no status line and no headers: the body only.
+        got, rest = raw_exchange(self.base, b"GET /api/metric\r\n", answers=1)
+        self.assertEqual(got, [])
+        self.assertEqual(rest.decode(), ERR_401 if self.front == "nginx"
+                         else front_400(self.front))

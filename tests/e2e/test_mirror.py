@@ -24,10 +24,16 @@ import time
 import unittest
 import warnings
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "deploy"))
+import mirrortest  # noqa: E402
+from mirrortest import HostileTests  # noqa: E402
+
 ENV = os.environ
 MAIN_URL = ENV.get("E2E_MAIN_URL", "")
 GUARDED_URL = ENV.get("E2E_GUARDED_URL", "")
 CA = ENV.get("E2E_CA", "")
+mirrortest.CA = CA
 TLS_DIR = ENV.get("E2E_TLS_DIR", "")
 CGI = ENV.get("E2E_CGI", "")
 KEY = ENV.get("E2E_KEY", "api_key")
@@ -681,6 +687,19 @@ class BadRequests(MirrorCase):
             self.assertEqual((r.status, r.read().decode()), (400, ERR_497_NGINX))
         finally:
             conn.close()
+
+
+class Hostile(HostileTests, MirrorCase):
+    """Malformed and unusual requests through nginx, byte for byte."""
+    base = MAIN_URL
+    front = "nginx"
+
+    def test_error_paths_are_internal(self):
+        # nginx's own answers live under /_mirror/error/; from outside
+        # they are an unknown path.
+        for path in ("/_mirror/error/400", "/_mirror/error/", "/_mirror/error/x"):
+            r = call(path, connection_body())
+            self.assertError(r, 404, ERR_404)
 
 
 class Operators(MirrorCase):

@@ -11,11 +11,11 @@
  *     calls JSON, but for the lone \u surrogates only it refuses.
  *
  * With --enable-fuzz (clang) it links libFuzzer:
- *   tests/fuzz/fuzz_prom_answer -dict=tests/fuzz/prom_answer.dict \
- *       tests/fuzz/prom-corpus
+ *   tests/fuzz/fuzz_prom_answer -dict=tests/fuzz/dict/prom_answer.dict \
+ *       tests/fuzz/corpus/prom_answer
  * otherwise main() below replays the files named on the command line
  * with eight ways of cutting each, which `make check` does over
- * tests/fuzz/prom-corpus.
+ * tests/fuzz/corpus/prom_answer.
  */
 #include "config.h"
 
@@ -122,6 +122,10 @@ check_tokenizer(const char *body, size_t len)
 	why = mirror_json_stream_why(js);
 	ours = e == MIRROR_OK;
 	theirs = mirror_json_check(body, len, DEPTH, &err) == MIRROR_OK;
+	/* The request check also refuses a repeated key, which is syntax
+	 * the tokenizer accepts (the reader judges repeats itself). */
+	if (!theirs && strstr(err.details, "repeats") != NULL)
+		theirs = ours;
 	if (ours != theirs && !(theirs && why != NULL && strstr(why, "surrogate") != NULL))
 		abort();
 	mirror_json_stream_free(js);

@@ -117,6 +117,7 @@ class Listener:
     `serve` answers them (None: accept and never answer)."""
 
     def __init__(self, port, serve=None):
+        self.port = port
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))
@@ -139,6 +140,27 @@ class Listener:
             self.held.append(c)
             if self.serve is not None:
                 threading.Thread(target=self.serve, args=(self, c), daemon=True).start()
+
+    def accepted_before_now(self, seconds=10):
+        """How many connections reached the listener before this call: a
+        marker connection of our own is accepted after all of them (the
+        backlog is first in, first out), so once it is in, the count is
+        final. Waits for that, not for a time."""
+        marker = socket.create_connection(("127.0.0.1", self.port), timeout=seconds)
+        me = marker.getsockname()
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                for i, c in enumerate(list(self.held)):
+                    try:
+                        if c.getpeername() == me:
+                            return i
+                    except OSError:
+                        pass
+                time.sleep(0.01)
+            raise AssertionError("the listener did not accept a marker connection")
+        finally:
+            marker.close()
 
     def close(self):
         self.stopping = True

@@ -119,6 +119,7 @@ deploy_on_exit 'stack_kill "$STACK_NGINX_PID" QUIT 10'
 sent=0
 for ((i = 0; i < N; i++)); do
 	code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$STACK_CA" -H 'X-MIRROR-API-KEY: api_key' \
+		-H 'Content-Type: application/json' \
 		-d '{"_type":"TestConnectionRequest","connectionDetails":{}}' "$STACK_URL/api/connection" || true)
 	[ "$code" != 200 ] || sent=$((sent + 1))
 done

@@ -291,6 +291,7 @@ answer() {
 	local -a h=()
 	[ -z "${1:-}" ] || h=(-H "X-MIRROR-API-KEY: $1")
 	curl -s --cacert "$W/tls/ca.pem" --max-time 10 "${h[@]}" -w ' %{http_code}' \
+		-H 'Content-Type: application/json' \
 		-d '{"_type":"TestConnectionRequest","connectionDetails":{}}' "https://localhost:$port/api/connection"
 }
 deploy_check "over TLS with the key: 200 and the connection answer" test "$(answer "$key")" = "$EXPECT_OK 200"

@@ -7,23 +7,28 @@
 #      FCGI_WEB_SERVER_ADDRS=127.0.0.1 (only nginx's address may connect)
 # each with 16 threads (>= 2 nginx workers x keepalive 4 + the load).
 #
-# Checks, each bounded in time and requests:
+# Checks, each bounded in time and requests. Every step waits for a
+# condition (requests served, a log line, a socket) with a deadline, never
+# for a fixed time: the machine may be busy.
 #   - nginx -t accepts the pool files; both responders serve; nginx keeps
 #     connections to the responders open between requests;
 #   - FCGI_WEB_SERVER_ADDRS: a responder restricted to another address
 #     closes a connection from 127.0.0.1 without answering;
-#   - test A: 16 clients for 8 s, SIGKILL responder A after 3 s: every
+#   - test A: 16 clients; once A has served 50 of their requests it gets
+#     SIGKILL; the load stops once nginx has answered 300 more: every
 #     request must still get 200 (nginx retries what A had in flight on
 #     B), and the pool serves on;
-#   - test B: 16 clients for 18 s; after 2 s A is restarted gracefully
-#     (a replacement binds a new socket, is renamed over A's path, then the
-#     old A gets SIGTERM); after 13 s (past nginx's fail_timeout) B gets
-#     SIGTERM and a replacement on the same port: every request must get
-#     200, and both old responders must exit 0;
+#   - test B: 16 clients; once A serves them, A is restarted gracefully (a
+#     replacement binds a new socket, is renamed over A's path, then the
+#     old A gets SIGTERM); once nginx's fail_timeout has passed since it
+#     last marked A failed (its error log says when), B gets SIGTERM and a
+#     replacement on the same port; the load stops 300 answers later:
+#     every request must get 200, and both old responders must exit 0;
 #   - test C: one responder (the shipped single-server upstream) whose
 #     listening socket is held by a supervisor, as systemd's socket unit
-#     holds it; 16 clients for 8 s, restart (SIGTERM, wait, start again
-#     on the same socket) after 3 s: every request must get 200.
+#     holds it; 16 clients; once it has served 50 requests it is restarted
+#     (SIGTERM, wait, start again on the same socket); the load stops once
+#     the replacement has served 50: every request must get 200.
 # The figures (requests, retries, failures) are printed and written to
 # $MIRROR_POOL_REPORT when set (bench/deployments.sh and the docs quote them).
 #
@@ -132,10 +137,57 @@ printf '{"_type":"MetricsRequest","connectionDetails":{},"query":{%s,"aggregatio
 
 post() {
 	curl -s -o /dev/null -w '%{http_code}' --cacert "$DEPLOY_CA" -H 'X-MIRROR-API-KEY: api_key' \
-		--data-binary "@$W/raw.json" "$URL/api/metric"
+		-H 'Content-Type: application/json' --data-binary "@$W/raw.json" "$URL/api/metric"
 }
 
 lines() { grep -c "$2" "$1" 2>/dev/null || true; }
+
+# until_true TENTHS CONDITION: evaluates CONDITION (shell text, which may
+# use the caller's locals) every 0.1 s until it holds, at most TENTHS
+# times; false when it never held.
+until_true() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		eval "$2" && return 0
+		sleep 0.1
+	done
+	eval "$2"
+}
+
+ERRLOG=$STACK_DIR/nginx/logs/error.log
+STOP=$W/stop-load
+
+# last_mark ADDR: when nginx last marked ADDR failed (any worker), in
+# epoch seconds from its error log; 0 when it never did.
+last_mark() {
+	local line
+	line=$(grep 'upstream server temporarily disabled' "$ERRLOG" 2>/dev/null | grep -F "$1" | tail -n 1)
+	[ -n "$line" ] || { echo 0; return; }
+	date -d "$(cut -c1-19 <<<"$line" | tr / -)" +%s
+}
+
+# calm ADDR: waits (at most 30 s) until nginx's fail_timeout (10 s) has
+# passed since it last marked ADDR failed, so no worker skips it any more.
+calm() {
+	local addr=$1
+	until_true 300 '[ "$(date +%s)" -gt $(($(last_mark "$addr") + 11)) ]'
+}
+
+# served LOG N: waits (at most 60 s) until LOG holds N more POST lines
+# than it held when served_mark was taken.
+served_mark() { MARK_LINES=$(lines "$1" ' POST '); }
+served() {
+	local log=$1 want=$2
+	until_true 600 '[ $(($(lines "$log" " POST ") - MARK_LINES)) -ge $want ]'
+}
+
+# answered N: waits (at most 60 s) until nginx has logged N more requests
+# than at answered_mark.
+answered_mark() { MARK_ACCESS=$(wc -l <"$ACCESS"); }
+answered() {
+	local want=$1
+	until_true 600 '[ $(($(wc -l <"$ACCESS") - MARK_ACCESS)) -ge $want ]'
+}
 
 # --- both serve, connections are kept ------------------------------------------------------
 both_serve() {
@@ -145,7 +197,8 @@ both_serve() {
 		code=$(post)
 		[ "$code" = 200 ] || { echo "request $i: $code"; return 1; }
 	done
-	sleep 0.3
+	# The responders log after answering: wait for all 40 lines.
+	until_true 50 '[ $(($(lines "$W/a1.log" " POST ") + $(lines "$W/b1.log" " POST ") - a0 - b0)) -ge 40 ]'
 	echo "A served $(($(lines "$W/a1.log" ' POST ') - a0)), B $(($(lines "$W/b1.log" ' POST ') - b0)) of 40"
 	[ $(($(lines "$W/a1.log" ' POST ') - a0)) -gt 0 ] && [ $(($(lines "$W/b1.log" ' POST ') - b0)) -gt 0 ]
 }
@@ -157,7 +210,7 @@ kept_connections() {
 	local n
 	"$PY" "$TOP/tests/deploy/load.py" "$URL" --ca "$DEPLOY_CA" --threads 8 --seconds 1 \
 		--body "$W/raw.json" >/dev/null
-	sleep 0.2
+	until_true 50 '[ "$(ss -Htn state established "( dport = :$PORT_B )" | wc -l)" -ge 1 ]' || true
 	n=$(ss -Htn state established "( dport = :$PORT_B )" | wc -l)
 	echo "idle kept connections nginx -> B after a burst: $n"
 	report "kept idle connections nginx->B after a burst of 8 clients: $n (limit 2 workers x keepalive 4 = 8)"
@@ -173,7 +226,7 @@ web_server_addrs() {
 	port=$(stack_free_port)
 	start_tcp "$port" "$W/restricted.log" 127.0.0.2
 	pid=$LAST_PID
-	sleep 0.3
+	until_true 50 '[ -n "$(ss -Hltn "( sport = :$port )")" ]' || return 1
 	# (fcgiclient.py exits 1 for no answer: read its output, not its status.)
 	out=$("$PY" "$TOP/tests/deploy/fcgiclient.py" "127.0.0.1:$port" GET /healthz || true)
 	echo "from 127.0.0.1 to a responder allowing 127.0.0.2: ${out%%$'\n'*}"
@@ -184,11 +237,17 @@ web_server_addrs() {
 }
 deploy_check "FCGI_WEB_SERVER_ADDRS: a TCP responder answers only the listed address" web_server_addrs
 
-# load SECONDS OUT: the load loop in the background; sets LOAD_PID.
+# load OUT: the load loop in the background until stop_load (at most
+# 90 s); sets LOAD_PID.
 load() {
-	"$PY" "$TOP/tests/deploy/load.py" "$URL" --ca "$DEPLOY_CA" --threads 16 --seconds "$1" \
-		--max-requests 400000 --body "$W/raw.json" --body "$W/mean.json" >"$2" &
+	rm -f "$STOP"
+	"$PY" "$TOP/tests/deploy/load.py" "$URL" --ca "$DEPLOY_CA" --threads 16 --seconds 90 \
+		--max-requests 400000 --stop-file "$STOP" --body "$W/raw.json" --body "$W/mean.json" >"$1" &
 	LOAD_PID=$!
+}
+stop_load() {
+	: >"$STOP"
+	wait "$LOAD_PID"
 }
 field() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 retried_since() { tail -n +"$(($1 + 1))" "$ACCESS" | grep -c 'up=[^ ]*, ' || true; }
@@ -198,14 +257,17 @@ test_kill() {
 	local mark rc=0 n bad b_before b_after
 	mark=$(wc -l <"$ACCESS")
 	b_before=$(lines "$W/b1.log" ' POST ')
-	load 8 "$W/loadA.json"
-	sleep 3
+	served_mark "$W/a1.log"
+	load "$W/loadA.json"
+	served "$W/a1.log" 50 || rc=1
 	kill -KILL "$A"
 	wait "$A" 2>/dev/null || true
-	wait "$LOAD_PID" || rc=1
+	answered_mark
+	answered 300 || rc=1
+	stop_load || rc=1
 	n=$(field "$W/loadA.json" requests) bad=$(field "$W/loadA.json" non_200)
 	b_after=$(lines "$W/b1.log" ' POST ')
-	report "test A (SIGKILL responder A after 3 s of 8 s, 16 clients): $n requests, $bad not 200, $(retried_since "$mark") retried by nginx on the other responder; $(field "$W/loadA.json" rps) req/s"
+	report "test A (SIGKILL responder A once it had served 50 of the load, 300 more answers, 16 clients): $n requests, $bad not 200, $(retried_since "$mark") retried by nginx on the other responder; $(field "$W/loadA.json" rps) req/s"
 	[ "$bad" = 0 ] || { cat "$W/loadA.json"; rc=1; }
 	[ "$n" -gt 100 ] && [ $((b_after - b_before)) -gt 0 ] || rc=1
 	return $rc
@@ -221,20 +283,27 @@ serves_on() {
 }
 deploy_check "the pool serves on with one responder (20 requests, all 200)" serves_on
 
-# Bring A back on its socket and let every nginx worker see it healthy
-# again (fail_timeout=10s), as an operator would before the next restart.
+# Bring A back on its socket; nginx uses it again once fail_timeout
+# (10 s) has passed since a worker last marked it failed.
 start_unix "$SOCK_A" "$W/a2.log"
 A=$LAST_PID
 wait_fcgi "unix:$SOCK_A"
-sleep 11
-back_in_pool() {
-	local i a0
-	a0=$(lines "$W/a2.log" ' POST ')
-	for ((i = 0; i < 20; i++)); do post >/dev/null; done
-	sleep 0.3
-	[ $(($(lines "$W/a2.log" ' POST ') - a0)) -gt 0 ]
+# rejoins LOG: requests, one at a time, each 200, until the responder of
+# LOG has served one (at most 300, about 30 s).
+rejoins() {
+	local i code
+	for ((i = 0; i < 300; i++)); do
+		[ "$(lines "$1" ' POST ')" -gt 0 ] && return 0
+		code=$(post)
+		[ "$code" = 200 ] || { echo "request $i: $code"; return 1; }
+		sleep 0.1
+	done
+	echo "no request reached it after 300"
+	return 1
 }
-deploy_check "a restarted responder rejoins the pool after fail_timeout" back_in_pool
+deploy_check "a restarted responder rejoins the pool after fail_timeout" rejoins "$W/a2.log"
+# Before the next restart, as an operator would: no worker skips A.
+deploy_check "nginx's fail_timeout for A has passed in every worker" calm "unix:$SOCK_A"
 
 # --- test B: graceful restarts under load -------------------------------------------------
 restart_a() {
@@ -244,7 +313,9 @@ restart_a() {
 	start_unix "$SOCK_A.new" "$W/a3.log"
 	NEW_A=$LAST_PID
 	wait_fcgi "unix:$SOCK_A.new" && mv -f "$SOCK_A.new" "$SOCK_A"
-	sleep 0.5
+	# The replacement takes new connections before the old one stops.
+	served_mark "$W/a3.log"
+	served "$W/a3.log" 1
 	stack_kill "$A" TERM 35
 	A_STATUS=$STACK_KILL_STATUS
 	A=$NEW_A
@@ -261,14 +332,19 @@ restart_b() {
 test_restart() {
 	local mark rc=0 n bad
 	mark=$(wc -l <"$ACCESS")
-	load 18 "$W/loadB.json"
-	sleep 2
+	served_mark "$W/a2.log"
+	load "$W/loadB.json"
+	served "$W/a2.log" 50 || rc=1
 	restart_a
-	sleep 11
+	# A closing kept connections can make a worker mark it failed; B may
+	# only go once no worker skips A any more.
+	calm "unix:$SOCK_A" || rc=1
 	restart_b
-	wait "$LOAD_PID" || rc=1
+	answered_mark
+	answered 300 || rc=1
+	stop_load || rc=1
 	n=$(field "$W/loadB.json" requests) bad=$(field "$W/loadB.json" non_200)
-	report "test B (18 s, 16 clients; A restarted gracefully at 2 s, B at 13 s, both with SIGTERM): $n requests, $bad not 200, $(retried_since "$mark") retried by nginx; old A exited $A_STATUS, old B exited $B_STATUS; $(field "$W/loadB.json" rps) req/s"
+	report "test B (16 clients; A restarted gracefully once serving, B once nginx's fail_timeout for A had passed, both with SIGTERM; 300 more answers): $n requests, $bad not 200, $(retried_since "$mark") retried by nginx; old A exited $A_STATUS, old B exited $B_STATUS; $(field "$W/loadB.json" rps) req/s"
 	[ "$bad" = 0 ] || { cat "$W/loadB.json"; rc=1; }
 	[ "$A_STATUS" = 0 ] && [ "$B_STATUS" = 0 ] && [ "$n" -gt 100 ] || rc=1
 	# The renamed replacement of A took over at once.
@@ -278,14 +354,7 @@ test_restart() {
 deploy_check "test B: SIGTERM restarts of both responders under load, no request cut, old ones exit 0" test_restart
 
 # B's replacement is used once nginx's fail_timeout for B has passed.
-sleep 8
-b_back() {
-	local i
-	for ((i = 0; i < 20; i++)); do post >/dev/null; done
-	sleep 0.3
-	[ "$(lines "$W/b2.log" ' POST ')" -gt 0 ]
-}
-deploy_check "B's replacement rejoins the pool after fail_timeout" b_back
+deploy_check "B's replacement rejoins the pool after fail_timeout" rejoins "$W/b2.log"
 
 # --- test C: one responder, restarted the way systemd's socket unit does it -------------
 # The listening socket belongs to a supervisor (tests/deploy/sockhold.py
@@ -306,19 +375,22 @@ test_socket_restart() {
 		holder=$!
 		nginx_c=""
 		trap 'stack_kill "$nginx_c" QUIT 10; stack_kill "$holder" TERM 40' EXIT
-		sleep 0.5
+		wait_fcgi "unix:$STACK_DIR/mirror-fcgi.sock" || exit 1
 		nv_start || exit 1
-		nginx_c=$STACK_NGINX_PID url=$STACK_URL
-		"$PY" "$TOP/tests/deploy/load.py" "$url" --ca "$DEPLOY_CA" --threads 16 --seconds 8 \
-			--max-requests 400000 --body "$W/raw.json" --body "$W/mean.json" >"$W/loadC.json" &
-		local load_pid=$!
-		sleep 3
+		nginx_c=$STACK_NGINX_PID URL=$STACK_URL
+		served_mark "$W/c.log"
+		load "$W/loadC.json"
+		served "$W/c.log" 50 || rc=1
 		kill -HUP "$holder"
-		wait "$load_pid" || rc=1
+		# The first responder has exited 0 and its replacement serves.
+		until_true 600 '[ "$(grep -c "exited with 0" "$W/c.log")" -ge 1 ]' || rc=1
+		served_mark "$W/c.log"
+		served "$W/c.log" 50 || rc=1
+		stop_load || rc=1
 		exit $rc
 	) || rc=1
 	n=$(field "$W/loadC.json" requests) bad=$(field "$W/loadC.json" non_200)
-	report "test C (one responder, listening socket held by a supervisor as systemd does; restarted with SIGTERM after 3 s of 8 s, 16 clients): $n requests, $bad not 200; exits: $(grep -c 'exited with 0' "$W/c.log") of $(grep -c 'exited with' "$W/c.log") responders exited 0; $(field "$W/loadC.json" rps) req/s"
+	report "test C (one responder, listening socket held by a supervisor as systemd does; restarted with SIGTERM once it had served 50, its replacement then serving 50, 16 clients): $n requests, $bad not 200; exits: $(grep -c 'exited with 0' "$W/c.log") of $(grep -c 'exited with' "$W/c.log") responders exited 0; $(field "$W/loadC.json" rps) req/s"
 	[ "$bad" = 0 ] || { cat "$W/loadC.json"; rc=1; }
 	[ "$(grep -c 'exited with 0' "$W/c.log")" = 2 ] || rc=1
 	return $rc

@@ -242,6 +242,7 @@ status_body() {
 	local -a h=()
 	[ -z "${2:-}" ] || h=(-H "X-MIRROR-API-KEY: $2")
 	curl -s --cacert "$TLS/ca.pem" --max-time 10 "${h[@]}" -w ' %{http_code}' \
+		-H 'Content-Type: application/json' \
 		-d '{"_type":"TestConnectionRequest","connectionDetails":{}}' "$1/api/connection" |
 		awk '{ code = $NF; $NF = ""; sub(/ $/, ""); print code " " $0 }'
 }

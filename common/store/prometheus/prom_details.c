@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <json.h>
 
@@ -16,6 +18,8 @@
 
 #define SECRET_MAX MIRROR_STORE_SECRET_MAX
 #define DAY_S 86400
+/* Larger than any CA bundle (Debian's whole bundle is about 200 KiB). */
+#define CA_FILE_MAX ((off_t)1 << 20)
 
 /* Optional strings; each stays NULL when absent. */
 static enum mirror_err
@@ -68,6 +72,26 @@ read_aws(struct json_object *d, struct mirror_prom_target *t,
 	return MIRROR_OK;
 }
 
+/*
+ * The client names a file on the mirror's host: libcurl would open a FIFO
+ * and wait for a writer forever (its timeouts do not cover loading the CA
+ * file), and read a device or a huge file. Only an absolute path to a
+ * readable regular file of at most CA_FILE_MAX passes, and every refusal
+ * reads the same, so the answer says little about the host's files.
+ */
+static enum mirror_err
+check_ca_file(const char *path, struct mirror_error *err)
+{
+	struct stat st;
+
+	if (path[0] == '/' && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size <= CA_FILE_MAX && access(path, R_OK) == 0)
+		return MIRROR_OK;
+	return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
+	    "connectionDetails.ca_file must be the absolute path of a readable "
+	    "PEM file of at most 1 MiB on the mirror's host (or send ca_pem)");
+}
+
 static enum mirror_err
 read_auth(struct json_object *d, struct mirror_prom_target *t,
 	  struct mirror_error *err)
@@ -82,6 +106,8 @@ read_auth(struct json_object *d, struct mirror_prom_target *t,
 	    &a->ca_file, &a->ca_pem};
 	enum mirror_err e = read_strings(d, paths, outs, 5, err);
 
+	if (e == MIRROR_OK && a->ca_file != NULL)
+		e = check_ca_file(a->ca_file, err);
 	if (e != MIRROR_OK)
 		return e;
 	e = read_aws(d, t, err);

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json/json_out.h"
+#include "json/utf8.h"
 #include "prom.h"
 
 static bool
@@ -56,27 +58,46 @@ mirror_prom_reserved(const char *key)
 	return name_key(key) || strcmp(key, MIRROR_PROM_EXPR) == 0;
 }
 
-/* Go string escapes, which PromQL's lexer reads (promql/parser/lex.go). */
+static void
+hex_escape(struct mirror_buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	mirror_buf_adds(b, "\\x");
+	mirror_buf_addc(b, hex[c >> 4]);
+	mirror_buf_addc(b, hex[c & 15]);
+}
+
+/*
+ * Go string escapes, which PromQL's lexer reads (promql/parser/lex.go,
+ * lexString and lexEscape) and strconv.Unquote decodes. The lexer refuses
+ * a raw rune that decodes as utf8.RuneError, which is both an invalid
+ * byte and a well-formed U+FFFD: those are escaped (\xHH gives back the
+ * byte, \ufffd the character), so every value reads back as it was.
+ */
 void
 mirror_prom_quote(struct mirror_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
 	mirror_buf_addc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+	while (*p != '\0') {
+		n = *p < 0x80 ? 1 : mirror_utf8_len(p, strnlen((const char *)p, 4));
 		if (*p == '"' || *p == '\\') {
 			mirror_buf_addc(b, '\\');
 			mirror_buf_addc(b, (char)*p);
 		} else if (*p == '\n') {
 			mirror_buf_adds(b, "\\n");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			mirror_buf_adds(b, "\\x");
-			mirror_buf_addc(b, hex[*p >> 4]);
-			mirror_buf_addc(b, hex[*p & 15]);
+		} else if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			hex_escape(b, *p);
+			n = 1;
+		} else if (n == 3 && memcmp(p, "\xef\xbf\xbd", 3) == 0) {
+			mirror_buf_adds(b, "\\ufffd");
 		} else {
-			mirror_buf_addc(b, (char)*p);
+			mirror_buf_add(b, p, n);
 		}
+		p += n;
 	}
 	mirror_buf_addc(b, '"');
 }
@@ -184,6 +205,27 @@ classify(const struct mirror_query *q, const char *skip,
 	return MIRROR_OK;
 }
 
+/* Words PromQL's lexer reads as keywords in any case (lex.go, "key"), in
+ * Prometheus 2 and 3: such a metric name must go in a __name__ matcher. */
+static bool
+keyword(const char *s)
+{
+	static const char *const words[] = {
+		"and", "or", "unless", "atan2", "sum", "avg", "count", "min", "max",
+		"group", "stddev", "stdvar", "topk", "bottomk", "count_values",
+		"quantile", "limitk", "limit_ratio", "offset", "smoothed",
+		"anchored", "by", "without", "on", "ignoring", "group_left",
+		"group_right", "fill", "fill_left", "fill_right", "bool", "start",
+		"end", "step", "range", "inf", "nan",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strcasecmp(words[i], s) == 0)
+			return true;
+	return false;
+}
+
 /* name{a="x",b=~"y|z"}, or {__name__=~"...",a="x"} when the name is not
  * a plain metric name. */
 static void
@@ -191,7 +233,7 @@ build(const struct mirror_query *q, const char *skip,
       const struct mirror_condition *name, struct mirror_buf *out)
 {
 	bool plain = name != NULL && name->type == MIRROR_VALUE_STRING &&
-	    valid_name(name->str, true);
+	    valid_name(name->str, true) && !keyword(name->str);
 	bool first = true;
 	size_t i;
 
@@ -212,8 +254,10 @@ build(const struct mirror_query *q, const char *skip,
 		add_matcher(out, c->key, c);
 		first = false;
 	}
-	if (plain && first)
-		out->len--;  /* a bare metric name reads better without "{}" */
+	/* A bare metric name reads better without "{}" (when the '{' made it
+	 * into the buffer: a failed one is already refused). */
+	if (plain && first && out->err == MIRROR_OK)
+		out->len--;
 	else
 		mirror_buf_addc(out, '}');
 	if (out->data != NULL)
