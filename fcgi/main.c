@@ -27,9 +27,6 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "conf.h"
 #include "listen.h"
@@ -463,23 +460,6 @@ start_metrics(const struct mirror_conf *conf, struct metrics_listener **l)
 	return 0;
 }
 
-/*
- * Big blocks (a store answer's points, a long answer) get their own
- * mappings, given back to the kernel the moment they are freed. glibc's
- * default raises this threshold to the size of the last big block freed
- * (up to 32 MiB), after which such blocks come from the worker's arena
- * and stay resident once freed: measured with tests/memory, eight mixed
- * requests left the responder 47 MiB larger, and malloc_trim(0) after
- * each did not help; with the threshold fixed, 1 MiB (docs/PERFORMANCE.md).
- */
-static void
-memory_policy(void)
-{
-#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
-	mallopt(M_MMAP_THRESHOLD, 1 << 20);
-#endif
-}
-
 int
 main(int argc, char **argv)
 {
@@ -487,7 +467,6 @@ main(int argc, char **argv)
 	struct mirror_conf conf;
 	int rc = EXIT_CONFIG;
 
-	memory_policy();
 	memset(&conf, 0, sizeof conf);
 	if (start(argc, argv, &conf)) {
 		mirror_metrics_mark_start();
