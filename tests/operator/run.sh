@@ -58,7 +58,7 @@ refused() {
 
 FIX_ALLOW="write each entry as a URL with its scheme, host and port, e.g. http://prometheus.internal:9090"
 deploy_check "MIRROR_BACKEND naming no store" refused \
-	'MIRROR_BACKEND "influx" is not a store of this mirror; set it to one of: sample, prometheus, graphite' \
+	'MIRROR_BACKEND "influx" is not a store of this mirror; set it to one of: sample, influxdb, prometheus, graphite' \
 	MIRROR_BACKEND=influx --
 deploy_check "MIRROR_STORE_ALLOW entry without a scheme" refused \
 	"MIRROR_STORE_ALLOW entry \"prometheus:9090\" cannot be used: it has no scheme; $FIX_ALLOW" \
@@ -107,7 +107,7 @@ cgi_refuses() {
 	err=$(cat "$W/cgi.err")
 	[ "$rc" = 1 ] &&
 		[ "$out" = $'Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n{"_type":"RemoteMirrorError","summary":"internal error","details":"the mirror is misconfigured; see the server log"}' ] &&
-		[ "$err" = 'mirror.cgi: MIRROR_BACKEND "influx" is not a store of this mirror; set it to one of: sample, prometheus, graphite' ] ||
+		[ "$err" = 'mirror.cgi: MIRROR_BACKEND "influx" is not a store of this mirror; set it to one of: sample, influxdb, prometheus, graphite' ] ||
 		{ printf 'exit %s\nstdout: %s\nstderr: %s\n' "$rc" "$out" "$err"; return 1; }
 }
 deploy_check "mirror.cgi with an unknown MIRROR_BACKEND: 500 JSON, the reason logged" cgi_refuses
