@@ -1029,6 +1029,8 @@ START_TEST(test_time_refused)
 {
 	static const char *const bad[] = {
 		"9223372036854776", "-9223372036854776", "1e300", "-1e300", "92233720368547758",
+		/* Digits past int64 (found by fuzz_prom_answer under UBSan). */
+		"17040672000000000000000", "-17040672000000000000000.5",
 	};
 	size_t i;
 	int64_t ms;

@@ -122,9 +122,11 @@ check_tokenizer(const char *body, size_t len)
 	why = mirror_json_stream_why(js);
 	ours = e == MIRROR_OK;
 	theirs = mirror_json_check(body, len, DEPTH, &err) == MIRROR_OK;
-	/* The request check also refuses a repeated key, which is syntax
-	 * the tokenizer accepts (the reader judges repeats itself). */
-	if (!theirs && strstr(err.details, "repeats") != NULL)
+	/* The request check also refuses a repeated key and a key holding
+	 * \u0000, which are syntax the tokenizer accepts (the reader judges
+	 * keys itself). */
+	if (!theirs && (strstr(err.details, "repeats") != NULL ||
+	    strstr(err.details, "key holding") != NULL))
 		theirs = ours;
 	if (ours != theirs && !(theirs && why != NULL && strstr(why, "surrogate") != NULL))
 		abort();

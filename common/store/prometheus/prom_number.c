@@ -72,7 +72,9 @@ mirror_prom_time(const char *s, size_t len, int64_t *ms)
 		p += 8;
 		n = 8;
 	}
-	for (; p < end && *p >= '0' && *p <= '9'; p++, n++)
+	/* Stop one digit past the fast path's reach, before sec can overflow:
+	 * longer numbers are the slow path's. */
+	for (; p < end && *p >= '0' && *p <= '9' && n <= FAST_SECOND_DIGITS; p++, n++)
 		sec = sec * 10 + (*p - '0');
 	if (n == 0 || n > FAST_SECOND_DIGITS)
 		return slow_time(s, len, ms);
