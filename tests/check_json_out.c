@@ -16,6 +16,7 @@
 #include <json.h>
 
 #include "buf.h"
+#include "dtoa_ref.h"
 #include "json/json_out.h"
 #include "suites.h"
 
@@ -174,6 +175,9 @@ static const struct dbl_row dbl_rows[] = {
 	{2.2250738585072014e-308, "2.2250738585072014e-308"},
 	/* The smallest subnormal: one significant bit, so one digit will do. */
 	{5e-324, "5e-324"},
+	/* Below a power of two the spacing halves: 16 digits above 2^89 read
+	 * back, where %.16g's nearest decimal falls below, outside. */
+	{0x1p89, "6.189700196426902e+26"},
 	{-1e300, "-1e+300"},
 	{3.14159, "3.14159"},
 	{100.25, "100.25"},
@@ -207,121 +211,51 @@ START_TEST(test_json_double_nonfinite)
 }
 END_TEST
 
-/* A JSON number per RFC 8259 section 6: -?int(.digits)?([eE][+-]?digits)? */
-static bool
-is_json_number(const char *s)
-{
-	if (*s == '-')
-		s++;
-	if (*s == '0')
-		s++;
-	else if (*s >= '1' && *s <= '9')
-		while (*s >= '0' && *s <= '9')
-			s++;
-	else
-		return false;
-	if (*s == '.') {
-		if (*++s < '0' || *s > '9')
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '+' || *s == '-')
-			s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	return *s == '\0';
-}
-
-/* xorshift64: the same sequence on every run and platform. */
-static uint64_t
-next_random(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *state = x;
-}
-
-/* Significant digits of a JSON number's mantissa (leading and trailing zeros aside). */
-static int
-significant_digits(const char *s)
-{
-	int n = 0, zeros = 0;
-	bool started = false;
-
-	for (; *s != '\0' && *s != 'e' && *s != 'E'; s++) {
-		if (*s < '0' || *s > '9')
-			continue;
-		if (*s == '0' && !started)
-			continue;
-		started = true;
-		if (*s == '0') {
-			zeros++;
-		} else {
-			n += zeros + 1;
-			zeros = 0;
-		}
-	}
-	return n;
-}
-
-/* The fewest significant digits that read back as v: the reference. */
-static int
-fewest_digits(double v)
-{
-	char tmp[40];
-	int p;
-
-	for (p = 1; p < 17; p++) {
-		snprintf(tmp, sizeof tmp, "%.*g", p, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	return p;
-}
-
-static unsigned compared;
+static struct dtoa_ref_stats stats = {.every = 1};
 
 static void
 check_round_trip(double v)
 {
+	char why[160], text[MIRROR_DOUBLE_TEXT_MAX];
 	struct mirror_buf b;
+	size_t n = mirror_json_double_text(v, text);
 
+	ck_assert_uint_eq(n, strlen(text));
+	ck_assert_msg(dtoa_ref_check(v, text, &stats, why, sizeof why), "%s", why);
+	/* The JSON writer adds ".0" to integers, nothing else. */
 	mirror_buf_init(&b, 64);
 	mirror_json_double(&b, v);
-	ck_assert_msg(b.err == MIRROR_OK && b.data != NULL, "no output for %a", v);
-	ck_assert_msg(is_json_number(b.data), "%s (for %a) is not a JSON number",
-	    b.data, v);
-	ck_assert_msg(strtod(b.data, NULL) == v, "%s reads back as %a, not %a",
-	    b.data, strtod(b.data, NULL), v);
-	/* At most 17 significant digits plus sign, point and exponent. */
-	ck_assert_uint_le(b.len, 24);
-	/* Shortest: no fewer digits would do (integers keep their ".0").
-	 * The reference search is slow, so every 4th value is compared. */
-	if (v != floor(v) && (++compared & 3) == 0)
-		ck_assert_msg(significant_digits(b.data) == fewest_digits(v),
-		    "%s for %a: %d digits, %d would do", b.data, v,
-		    significant_digits(b.data), fewest_digits(v));
+	ck_assert_int_eq(b.err, MIRROR_OK);
+	ck_assert_int_eq(strncmp(b.data, text, n), 0);
+	ck_assert_str_eq(b.data + n, strpbrk(text, ".e") == NULL ? ".0" : "");
 	mirror_buf_free(&b);
 }
 
-/* Random bit patterns cover every exponent, subnormals included. */
+/* Powers of two and ten with their neighbours, subnormals, 2^53, limits. */
+START_TEST(test_json_double_edges)
+{
+	static double edges[40000];
+	size_t n = dtoa_ref_edges(edges, 40000, 1024), i;
+
+	ck_assert_uint_le(n, 40000);
+	stats.every = 1;
+	for (i = 0; i < n; i++)
+		check_round_trip(edges[i]);
+}
+END_TEST
+
+/* Random bit patterns cover every exponent, subnormals included; the
+ * 10^8-value run is tests/dtoa_full.c (make dtoa-full). */
 START_TEST(test_json_double_round_trip_bits)
 {
 	uint64_t state = 0x9e3779b97f4a7c15u, bits;
 	double v;
 	int i;
 
+	/* Every value reads back; the slow shortness reference on every 4th. */
+	stats.every = 4;
 	for (i = 0; i < 100000; i++) {
-		bits = next_random(&state);
+		bits = dtoa_ref_random(&state);
 		memcpy(&v, &bits, sizeof v);
 		if (isfinite(v))
 			check_round_trip(v);
@@ -335,8 +269,9 @@ START_TEST(test_json_double_round_trip_decimal)
 	uint64_t state = 0x2545f4914f6cdd1du;
 	int i;
 
+	stats.every = 4;
 	for (i = 0; i < 50000; i++) {
-		uint64_t r = next_random(&state);
+		uint64_t r = dtoa_ref_random(&state);
 		double scale = pow(10.0, (double)(int)(r % 40) - 20.0);
 
 		check_round_trip((double)(int64_t)(r >> 24) * scale);
@@ -378,6 +313,7 @@ json_out_suite(void)
 	tcase_add_test(tc, test_json_bool);
 	tcase_add_loop_test(tc, test_json_double, 0, NROWS(dbl_rows));
 	tcase_add_loop_test(tc, test_json_double_nonfinite, 0, NROWS(nonfinite));
+	tcase_add_test(tc, test_json_double_edges);
 	tcase_add_test(tc, test_json_double_round_trip_bits);
 	tcase_add_test(tc, test_json_double_round_trip_decimal);
 	tcase_add_test(tc, test_json_compose);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dtoa.h"
 #include "json_out.h"
 #include "utf8.h"
 
@@ -95,6 +96,61 @@ static const double powers_of_ten[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Writes u < 10^8 to end down, at least `width` digits; returns the start. */
+static char *
+write_digits32(char *end, uint32_t u, int width)
+{
+	char *stop = end - width;
+
+	while (u >= 100) {
+		end -= 2;
+		memcpy(end, digit_pairs + u % 100 * 2, 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		end -= 2;
+		memcpy(end, digit_pairs + u * 2, 2);
+	} else {
+		*--end = (char)('0' + u);
+	}
+	while (end > stop)
+		*--end = '0';
+	return end;
+}
+
+/* Writes u's decimal digits to end down; returns where they start.
+ * Eight digits at a time in 32 bits, the cheaper division. */
+static char *
+write_digits(char *end, uint64_t u)
+{
+	while (u >= 100000000) {
+		end = write_digits32(end, (uint32_t)(u % 100000000), 8);
+		u /= 100000000;
+	}
+	return write_digits32(end, (uint32_t)u, 1);
+}
+
+/* Writes v (integral, |v| < 2^53) as an integer. */
+static int
+write_integer(char *out, double v)
+{
+	char tmp[24], *p = write_digits(tmp + sizeof tmp, (uint64_t)fabs(v));
+	int k = 0;
+
+	if (v < 0)
+		out[k++] = '-';
+	memcpy(out + k, p, (size_t)(tmp + sizeof tmp - p));
+	k += (int)(tmp + sizeof tmp - p);
+	out[k] = '\0';
+	return k;
+}
+
 /* Writes r / 10^d (d >= 1) in fixed notation, without trailing zeros. */
 static int
 write_fixed(char *out, bool negative, uint64_t r, int d)
@@ -122,19 +178,19 @@ write_fixed(char *out, bool negative, uint64_t r, int d)
 }
 
 /*
- * The fast path for the usual telemetry value: the fewest decimals d with
- * round(v * 10^d) / 10^d == v. Both operands of that division are exact
- * doubles (r < 2^53, 10^d for d <= 22) and IEEE division rounds
- * correctly, so the equality means the decimal r * 10^-d reads back as v
- * under any correctly rounding strtod. Returns 0 when no d works below
- * 2^53, or outside the range where %g would not use an exponent.
+ * The fast path for the usual telemetry value, a few decimals: the
+ * fewest decimals d <= FIXED_DECIMALS with round(v * 10^d) / 10^d == v.
+ * Both operands of that division are exact doubles and IEEE division
+ * rounds correctly, so the equality means the decimal r * 10^-d reads
+ * back as v. Keeping v * 10^d below 2^50 makes it the shortest and the
+ * nearest such decimal too: the rounding interval is then under 1/4 wide
+ * in units of 10^-d, so it holds one integer at most, and the product's
+ * rounding error (2^-4 at most) cannot move nearbyint() off it. Returns
+ * 0 when no d works; mirror_dtoa_shortest() then gives the same answer,
+ * slower.
  */
-/* Where %g writes no exponent for 15 to 17 digits: fixed_shortest's range. */
-static bool
-fixed_range(double v)
-{
-	return fabs(v) >= 1e-4 && fabs(v) < 1e15;
-}
+#define FIXED_DECIMALS 3
+#define FIXED_LIMIT 1125899906842624.0	/* 2^50 */
 
 static int
 fixed_shortest(char *out, double v)
@@ -142,11 +198,11 @@ fixed_shortest(char *out, double v)
 	double a = fabs(v), scaled, r;
 	int d;
 
-	if (!fixed_range(v))
-		return 0;
-	for (d = 1; d <= 22; d++) {
+	if (a < 1e-4)
+		return 0;	/* %g would use an exponent */
+	for (d = 1; d <= FIXED_DECIMALS; d++) {
 		scaled = a * powers_of_ten[d];
-		if (scaled >= 9007199254740992.0)
+		if (scaled >= FIXED_LIMIT)
 			return 0;
 		r = nearbyint(scaled);
 		if (r / powers_of_ten[d] == a)
@@ -155,55 +211,79 @@ fixed_shortest(char *out, double v)
 	return 0;
 }
 
-/*
- * Shortest %.Ng that reads back as v, searching from `from` digits.
- * %.17g always reads back (17 digits tell every double apart), so it
- * needs no check.
- */
+/* The exponent of %g: e, a sign, at least two digits. */
 static int
-shortest(char *out, size_t size, double v, int from)
+write_exponent(char *out, int x)
 {
-	int prec;
+	int k = 0;
 
-	for (prec = from; prec < 17; prec++) {
-		int n = snprintf(out, size, "%.*g", prec, v);
-
-		if (strtod(out, NULL) == v)
-			return n;
-	}
-	return snprintf(out, size, "%.17g", v);
+	out[k++] = 'e';
+	out[k++] = x < 0 ? '-' : '+';
+	if (x < 0)
+		x = -x;
+	if (x >= 100)
+		out[k++] = (char)('0' + x / 100);
+	memcpy(out + k, digit_pairs + x % 100 * 2, 2);
+	return k + 2;
 }
 
 /*
- * Where the search starts. A normal double has 53 bits, more than 15
- * decimal digits can tell apart, so when any N <= 15 works %.15g finds
- * it (%g drops the trailing zeros); in fixed_shortest's range that case
- * is already ruled out. Subnormals carry fewer bits: start at 1.
+ * Writes digits * 10^e as printf's %.Ng does with N the number of digits
+ * (C11 7.21.6.1): an exponent when the decimal exponent x of the first
+ * digit is below -4 or at least N, fixed notation otherwise.
  */
 static int
-first_precision(double v, bool fixed_tried)
+write_general(char *out, bool negative, uint64_t digits, int e)
 {
-	if (fabs(v) < DBL_MIN)
-		return 1;
-	return fixed_tried ? 16 : 15;
+	char tmp[24], *d = write_digits(tmp + sizeof tmp, digits);
+	int n = (int)(tmp + sizeof tmp - d), x = e + n - 1, k = 0;
+
+	if (negative)
+		out[k++] = '-';
+	if (x < -4 || x >= n) {
+		out[k++] = d[0];
+		if (n > 1) {
+			out[k++] = '.';
+			memcpy(out + k, d + 1, (size_t)n - 1);
+			k += n - 1;
+		}
+		k += write_exponent(out + k, x);
+	} else if (x >= 0) {
+		memcpy(out + k, d, (size_t)x + 1);
+		k += x + 1;
+		if (n > x + 1) {
+			out[k++] = '.';
+			memcpy(out + k, d + x + 1, (size_t)(n - x - 1));
+			k += n - x - 1;
+		}
+	} else {
+		memcpy(out + k, "0.0000", (size_t)(1 - x));
+		k += 1 - x;
+		memcpy(out + k, d, (size_t)n);
+		k += n;
+	}
+	out[k] = '\0';
+	return k;
 }
 
 size_t
 mirror_json_double_text(double v, char out[MIRROR_DOUBLE_TEXT_MAX])
 {
-	int n;
+	uint64_t digits;
+	int n, e;
 
-	if (!isfinite(v))
-		return (size_t)snprintf(out, MIRROR_DOUBLE_TEXT_MAX, "null");
-	/* Integral values below 2^53 are exact as integers: the fast path. */
+	if (!isfinite(v)) {
+		memcpy(out, "null", 5);
+		return 4;
+	}
+	/* Integral values below 2^53 are exact as integers. */
 	if (fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v)
-		return (size_t)snprintf(out, MIRROR_DOUBLE_TEXT_MAX, "%lld",
-		    (long long)(int64_t)v);
+		return (size_t)write_integer(out, v);
 	n = fixed_shortest(out, v);
-	if (n == 0)
-		n = shortest(out, MIRROR_DOUBLE_TEXT_MAX, v,
-		    first_precision(v, fixed_range(v)));
-	return (size_t)n;
+	if (n != 0)
+		return (size_t)n;
+	mirror_dtoa_shortest(v, &digits, &e);
+	return (size_t)write_general(out, signbit(v), digits, e);
 }
 
 void
@@ -212,11 +292,6 @@ mirror_json_double(struct mirror_buf *b, double v)
 	char tmp[MIRROR_DOUBLE_TEXT_MAX];
 	size_t n;
 
-	if (isfinite(v) && fabs(v) < 9007199254740992.0 && v == (double)(int64_t)v) {
-		mirror_json_int(b, (int64_t)v);
-		mirror_buf_add(b, ".0", 2);
-		return;
-	}
 	n = mirror_json_double_text(v, tmp);
 	mirror_buf_add(b, tmp, n);
 	if (isfinite(v) && strpbrk(tmp, ".en") == NULL)
