@@ -41,8 +41,9 @@ struct mirror_response {
 };
 
 /*
- * Once per process, before any worker thread starts: each store's own
- * set-up (libcurl's global init, which is not thread-safe). Returns
+ * Once per process, before any worker thread starts: the allocator's
+ * settings (alloc.h) and each store's own set-up (libcurl's global init,
+ * which is not thread-safe). Returns
  * MIRROR_ERR_INTERNAL when a store cannot start. Pair with
  * mirror_global_cleanup() after the last worker has stopped.
  */

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <string.h>
 
 #include "json/json_out.h"
 #include "methods.h"
@@ -98,22 +99,66 @@ close_telemetry(struct mirror_buf *b, bool partial, const char *format,
 	mirror_buf_adds(b, "\"}");
 }
 
+/* The longest row: ",[" value "," start "," end "]". */
+#define ROW_MAX (2 + MIRROR_DOUBLE_JSON_MAX + 2 * (1 + MIRROR_INT_TEXT_MAX) + 1)
+
+/* The last timestamp written: a bucket starts where the one before ended. */
+struct stamp {
+	int64_t t;
+	size_t n;          /* 0: none yet */
+	char text[MIRROR_INT_TEXT_MAX];
+};
+
+/* Writes t at out, which has MIRROR_INT_TEXT_MAX bytes of room. */
+static size_t
+put_stamp(char *out, int64_t t, struct stamp *last)
+{
+	if (last->n == 0 || last->t != t) {
+		last->t = t;
+		last->n = mirror_json_int_put(last->text, t);
+	}
+	memcpy(out, last->text, sizeof last->text);	/* a fixed size is inlined */
+	return last->n;
+}
+
+/*
+ * Appends one ",[v,t1(,t2)]" row (no comma before the first), composed
+ * on the stack: a one-day answer has 1440 of them, and one append each
+ * instead of seven halves what writing them costs.
+ */
+static void
+row(struct mirror_buf *b, bool first, double v, int64_t t1, const int64_t *t2,
+    struct stamp *last)
+{
+	char p[ROW_MAX];
+	size_t n = 0;
+
+	if (!first)
+		p[n++] = ',';
+	p[n++] = '[';
+	n += mirror_json_double_put(p + n, v);
+	p[n++] = ',';
+	n += put_stamp(p + n, t1, last);
+	if (t2 != NULL) {
+		p[n++] = ',';
+		n += put_stamp(p + n, *t2, last);
+	}
+	p[n++] = ']';
+	mirror_buf_add(b, p, n);
+}
+
 void
 mirror_respond_raw(struct mirror_buf *b, const struct mirror_point *pts,
 		   size_t n, bool partial)
 {
+	struct stamp last = {0, 0, {0}};
 	size_t i;
 
 	/* Roughly 32 bytes a point: one reservation instead of many. */
 	mirror_buf_hint(b, n < SIZE_MAX / 32 ? n * 32 : SIZE_MAX);
 	mirror_buf_adds(b, "{\"telemetry\":{\"points\":[");
-	for (i = 0; i < n; i++) {
-		mirror_buf_adds(b, i > 0 ? ",[" : "[");
-		mirror_json_double(b, pts[i].v);
-		mirror_buf_addc(b, ',');
-		mirror_json_int(b, pts[i].t);
-		mirror_buf_addc(b, ']');
-	}
+	for (i = 0; i < n; i++)
+		row(b, i == 0, pts[i].v, pts[i].t, NULL, &last);
 	close_telemetry(b, partial, "[\"value\",\"timestamp\"]",
 	    "RawMetricTelemetry");
 }
@@ -122,19 +167,13 @@ void
 mirror_respond_aggregated(struct mirror_buf *b, const struct mirror_bucket *bk,
 			  size_t n, bool partial)
 {
+	struct stamp last = {0, 0, {0}};
 	size_t i;
 
 	mirror_buf_hint(b, n < SIZE_MAX / 48 ? n * 48 : SIZE_MAX);
 	mirror_buf_adds(b, "{\"telemetry\":{\"points\":[");
-	for (i = 0; i < n; i++) {
-		mirror_buf_adds(b, i > 0 ? ",[" : "[");
-		mirror_json_double(b, bk[i].value);
-		mirror_buf_addc(b, ',');
-		mirror_json_int(b, bk[i].start);
-		mirror_buf_addc(b, ',');
-		mirror_json_int(b, bk[i].end);
-		mirror_buf_addc(b, ']');
-	}
+	for (i = 0; i < n; i++)
+		row(b, i == 0, bk[i].value, bk[i].start, &bk[i].end, &last);
 	close_telemetry(b, partial,
 	    "[\"value\",\"startTimestamp\",\"endTimestamp\"]",
 	    "AggregatedMetricTelemetry");

@@ -40,7 +40,23 @@ grow(struct mirror_series *s)
 }
 
 enum mirror_err
-mirror_series_push(struct mirror_series *s, int64_t t, double v)
+mirror_series_reserve(struct mirror_series *s, size_t n)
+{
+	size_t cap = n < s->max - s->len ? s->len + n : s->max;
+	struct mirror_point *p;
+
+	if (cap <= s->cap)
+		return MIRROR_OK;
+	p = realloc(s->pts, cap * sizeof *p);
+	if (p == NULL)
+		return MIRROR_ERR_NOMEM;
+	s->pts = p;
+	s->cap = cap;
+	return MIRROR_OK;
+}
+
+enum mirror_err
+mirror_series_push_slow(struct mirror_series *s, int64_t t, double v)
 {
 	enum mirror_err e;
 

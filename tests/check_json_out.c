@@ -307,6 +307,9 @@ json_out_suite(void)
 	Suite *s = suite_create("json_out");
 	TCase *tc = tcase_create("rows");
 
+	/* The reference of the double checks is printf, slow under valgrind. */
+	tcase_set_timeout(tc, 60);
+
 	tcase_add_loop_test(tc, test_json_str, 0, NROWS(str_rows));
 	tcase_add_test(tc, test_json_str_all_bytes);
 	tcase_add_loop_test(tc, test_json_int, 0, NROWS(int_rows));

@@ -22,6 +22,7 @@
 #define HOUR ((int64_t)3600000)
 #define DAY (24 * HOUR)
 #define GiB (1024.0 * 1024.0 * 1024.0)
+#define PINNED_HASH UINT64_C(0x9293fbc04ad8b87f)
 
 static char *
 xstrndup(const char *s, size_t n)
@@ -958,6 +959,63 @@ END_TEST
 
 /* ---- the rest of the interface ---------------------------------------- */
 
+/* ---- pinned: every bit of every series, as the generator first made it -- */
+
+/* FNV-1a over each point's timestamp and value bits, and their count. */
+static uint64_t
+fold(uint64_t h, const struct mirror_series *s)
+{
+	size_t i, j;
+	uint64_t w[2];
+
+	for (i = 0; i < s->len; i++) {
+		w[0] = (uint64_t)s->pts[i].t;
+		memcpy(&w[1], &s->pts[i].v, sizeof w[1]);
+		for (j = 0; j < 16; j++)
+			h = (h ^ ((w[j / 8] >> (j % 8 * 8)) & 0xff)) * 0x100000001b3ULL;
+	}
+	return (h ^ s->len) * 0x100000001b3ULL;
+}
+
+/*
+ * Optimising the generator must not change one value (issue 11): every
+ * series over a day and a quarter from before the epoch, around two of
+ * its host's counter restarts, and in 2100, hashed bit for bit. The
+ * constant is what the generator produced when it still called cos() and
+ * hashed both smooth-noise knots at every point.
+ */
+START_TEST(test_pinned)
+{
+	struct mirror_sample_series all[MIRROR_SAMPLE_SERIES_MAX];
+	size_t i, j, total = mirror_sample_series_all(all);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (i = 0; i < total; i++) {
+		const struct mirror_sample_host *host = all[i].host;
+		int64_t r = host->restart_at_ms, every = host->restart_every_ms;
+		const int64_t ranges[][2] = {
+			{-6 * HOUR, DAY},
+			{r - HOUR, r + HOUR},
+			{r + every - HOUR - 1, r + every + HOUR + 1},
+			{4102444800000, 4102444800000 + 6 * HOUR},
+		};
+		struct mirror_sample_gen g = {.cap = UINT64_MAX};
+
+		for (j = 0; j < sizeof ranges / sizeof ranges[0]; j++) {
+			struct mirror_series s;
+
+			mirror_series_init(&s, 1000000);
+			g.start_ms = ranges[j][0];
+			g.end_ms = ranges[j][1];
+			ck_assert_int_eq(mirror_sample_generate(&all[i], &g, &s), MIRROR_OK);
+			h = fold(h, &s);
+			mirror_series_free(&s);
+		}
+	}
+	ck_assert_uint_eq(h, PINNED_HASH);
+}
+END_TEST
+
 START_TEST(test_interface)
 {
 	struct mirror_query q;
@@ -1000,6 +1058,7 @@ sample_suite(void)
 	LOOP(tc, test_ranges, range_rows);
 	LOOP(tc, test_consistent, host_rows);
 	LOOP(tc, test_daily_cycle, host_rows);
+	tcase_add_test(tc, test_pinned);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("fields");
 	LOOP(tc, test_names, names_rows);

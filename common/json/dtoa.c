@@ -172,6 +172,8 @@ choose(const struct scaled *sc, uint64_t open)
 static uint64_t
 strip_zeros(uint64_t f, int *exp)
 {
+	if (f % 10 != 0)
+		return f;              /* the usual case, at the price of one test */
 	while (f % 100000000 == 0) {
 		f /= 100000000;
 		*exp += 8;

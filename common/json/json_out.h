@@ -18,6 +18,12 @@ void mirror_json_str(struct mirror_buf *b, const char *s);
 /* Writes an integer. */
 void mirror_json_int(struct mirror_buf *b, int64_t v);
 
+/* Room mirror_json_int_put() needs: "-9223372036854775808". */
+#define MIRROR_INT_TEXT_MAX 20
+
+/* Writes v's digits to out (not NUL-terminated); returns their count. */
+size_t mirror_json_int_put(char out[MIRROR_INT_TEXT_MAX], int64_t v);
+
 /*
  * Writes a finite double in its shortest form that reads back exactly;
  * integral values keep a ".0" ("2.0"). NaN and infinities, which JSON
@@ -25,8 +31,15 @@ void mirror_json_int(struct mirror_buf *b, int64_t v);
  */
 void mirror_json_double(struct mirror_buf *b, double v);
 
-/* Room for any double's text, NUL included. */
-#define MIRROR_DOUBLE_TEXT_MAX 32
+/* Room for any double's text, NUL included (24 would do; the writer
+ * moves digits in fixed 16-byte blocks, see json_out.c). */
+#define MIRROR_DOUBLE_TEXT_MAX 40
+
+/* Room mirror_json_double_put() needs: the text, ".0" and a NUL. */
+#define MIRROR_DOUBLE_JSON_MAX (MIRROR_DOUBLE_TEXT_MAX + 2)
+
+/* What mirror_json_double() appends, written to out; returns its length. */
+size_t mirror_json_double_put(char out[MIRROR_DOUBLE_JSON_MAX], double v);
 
 /*
  * The shortest text that reads back as v (strtod), integral values

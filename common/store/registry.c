@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "mirror.h"
 #include "store.h"
 
@@ -104,6 +105,7 @@ mirror_global_init(void)
 	size_t i;
 	enum mirror_err e;
 
+	mirror_alloc_tune();
 	for (i = 0; i < NSTORES; i++) {
 		if (stores[i]->global_init == NULL)
 			continue;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "num.h"
@@ -24,6 +25,7 @@
 #define NAN_STEPS 90      /* steps (15 min) */
 #define KNOT 30           /* steps (5 min) between smooth-noise knots */
 #define SPIKE_RATE 0.004  /* share of spiky points that are outliers */
+#define DAY_STEPS (DAY_MS / STEP)
 
 /* Independent noise streams of one series. */
 #define SALT_SMOOTH 0x736d6f6f74680001ULL
@@ -39,6 +41,12 @@ struct hole {
 	int64_t lo, hi;   /* step indices */
 };
 
+/* The two smooth-noise knots around a step, cached per call. */
+struct knots {
+	int64_t knot;     /* the lower knot's index; INT64_MIN: nothing cached */
+	double a, b;      /* its value and the next one's */
+};
+
 /* One generation run: the series, its ids and caches. Lives on the stack. */
 struct gen {
 	const struct mirror_sample_host *host;
@@ -48,8 +56,20 @@ struct gen {
 	uint64_t part_id[2];
 	int64_t epoch;    /* counter restart epoch cached in sin0 */
 	double sin0;
+	int64_t peak_steps;   /* host's peak in steps; -1: not on the step grid */
 	struct hole gap, nan;
+	struct knots knots[3];    /* the series', then its parts' */
 };
+
+/*
+ * cos and sin of the daily phase at each step of a day, and the
+ * smoothstep at each step between two knots. Filled once with the very
+ * expressions phase() and smooth_noise() evaluate, so a look-up gives the
+ * bits a call would (tests/check_sample.c pins them): the 1-day answers
+ * spent a fifth of their time in cos() before (docs/PERFORMANCE.md).
+ */
+static double day_cos[DAY_STEPS], day_sin[DAY_STEPS], knot_f[KNOT];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 /* splitmix64's output function (Steele, Lea, Flood 2014). */
 static uint64_t
@@ -104,17 +124,91 @@ phase(int64_t t, const struct mirror_sample_host *h)
 	return TWO_PI * (double)x / (double)DAY_MS;
 }
 
+/* The smoothstep of smooth_noise() at j steps past a knot. */
+static double
+knot_step(int64_t j)
+{
+	double f = (double)j / KNOT;
+
+	return f * f * (3 - 2 * f);
+}
+
+static void
+tables_init(void)
+{
+	int64_t i;
+
+	for (i = 0; i < DAY_STEPS; i++) {
+		double ph = TWO_PI * (double)(i * STEP) / (double)DAY_MS;
+
+		day_cos[i] = cos(ph);
+		day_sin[i] = sin(ph);
+	}
+	for (i = 0; i < KNOT; i++)
+		knot_f[i] = knot_step(i);
+}
+
+/* Step k's place in the host's day (phase() / STEP), 0 at the peak. */
+static int64_t
+day_step(const struct gen *g, int64_t k)
+{
+	int64_t r = (k - g->peak_steps) % DAY_STEPS;
+
+	return r < 0 ? r + DAY_STEPS : r;
+}
+
+/* cos and sin of the phase at step k: looked up when the host's peak is
+ * on the step grid (every host of sample_data.c is), else computed. */
+static double
+day_cos_at(const struct gen *g, int64_t k)
+{
+	if (g->peak_steps < 0)
+		return cos(phase(k * STEP, g->host));
+	return day_cos[day_step(g, k)];
+}
+
+static double
+day_sin_at(const struct gen *g, int64_t k)
+{
+	if (g->peak_steps < 0)
+		return sin(phase(k * STEP, g->host));
+	return day_sin[day_step(g, k)];
+}
+
 /* Value noise in [-1, 1]: hashed knots every KNOT steps, smoothstepped. */
 static double
-smooth_noise(uint64_t id, int64_t k)
+smooth_noise(uint64_t id, int64_t k, struct knots *c)
 {
-	int64_t knot = mirror_floor_div(k, KNOT);
-	double f = (double)(k - knot * KNOT) / KNOT;
-	double a = unit(hash(id ^ SALT_SMOOTH, knot));
-	double b = unit(hash(id ^ SALT_SMOOTH, knot + 1));
+	int64_t knot = k / KNOT - (k % KNOT < 0 ? 1 : 0);
 
-	f = f * f * (3 - 2 * f);
-	return 2 * (a + (b - a) * f) - 1;
+	if (knot != c->knot) {
+		c->knot = knot;
+		c->a = unit(hash(id ^ SALT_SMOOTH, knot));
+		c->b = unit(hash(id ^ SALT_SMOOTH, knot + 1));
+	}
+	return 2 * (c->a + (c->b - c->a) * knot_f[k - knot * KNOT]) - 1;
+}
+
+/*
+ * round(x), inline: the library call was a twentieth of a one-day answer.
+ * Below 2^52 truncation is exact and so is the fraction x - r; from 2^52
+ * up every double is an integer. copysign keeps round()'s -0.0 for
+ * -0.5 < x < 0.
+ */
+static double
+round_half_away(double x)
+{
+	double r, f;
+
+	if (!(fabs(x) < 4503599627370496.0))
+		return x;
+	r = (double)(int64_t)x;
+	f = x - r;
+	if (f >= 0.5)
+		r += 1;
+	else if (f <= -0.5)
+		r -= 1;
+	return copysign(r, x);
 }
 
 static double
@@ -133,30 +227,30 @@ scale(const struct mirror_sample_metric *m, const struct mirror_sample_host *h)
 /* A gauge at step k, where day is cos(phase): 1 at the daily peak. */
 static double
 gauge(const struct mirror_sample_metric *m, const struct mirror_sample_host *h,
-      uint64_t id, int64_t k, double day)
+      uint64_t id, int64_t k, double day, struct knots *c)
 {
 	double v = h->load * (m->base + m->amp * day);
 
-	v += m->smooth * smooth_noise(id, k);
+	v += m->smooth * smooth_noise(id, k, c);
 	v += m->jitter * (2 * unit(hash(id ^ SALT_JITTER, k)) - 1);
 	if (m->spikes && unit(hash(id ^ SALT_SPIKE, k)) < SPIKE_RATE)
 		v *= 3 + 2 * unit(hash(id ^ SALT_SIZE, k));
 	v = clamp(v, m->lo, m->hi) * scale(m, h);
-	return round(v * m->round) / m->round;
+	return round_half_away(v * m->round) / m->round;
 }
 
 /* hi minus its parts (cpu.idle, mem.free): consistent with them at every k. */
 static double
-rest(const struct gen *g, int64_t k, double day)
+rest(struct gen *g, int64_t k, double day)
 {
 	double s = scale(g->m, g->host);
 	double v = g->m->hi * s;
 	int i;
 
 	for (i = 0; i < 2 && g->part[i] != NULL; i++)
-		v -= gauge(g->part[i], g->host, g->part_id[i], k, day);
+		v -= gauge(g->part[i], g->host, g->part_id[i], k, day, &g->knots[i + 1]);
 	v = clamp(v, g->m->lo * s, g->m->hi * s);
-	return round(v * g->m->round) / g->m->round;
+	return round_half_away(v * g->m->round) / g->m->round;
 }
 
 /*
@@ -166,7 +260,7 @@ rest(const struct gen *g, int64_t k, double day)
  * between restarts, back near 0 after each.
  */
 static double
-counter(struct gen *g, int64_t t, int64_t k, double ph)
+counter(struct gen *g, int64_t t, int64_t k, double sin_ph)
 {
 	const struct mirror_sample_host *h = g->host;
 	int64_t p = h->restart_every_ms;
@@ -183,7 +277,7 @@ counter(struct gen *g, int64_t t, int64_t k, double ph)
 		g->sin0 = sin(phase(t0, h));
 	}
 	v = rate * ((double)since / 1000.0 +
-	    a * (DAY_MS / 1000.0) / TWO_PI * (sin(ph) - g->sin0));
+	    a * (DAY_MS / 1000.0) / TWO_PI * (sin_ph - g->sin0));
 	v += 0.5 * step_min * unit(hash(g->id ^ SALT_JITTER, k));
 	return floor(v);
 }
@@ -193,7 +287,8 @@ static bool
 in_hole(struct hole *c, uint64_t id, int64_t k, int64_t window, int64_t min,
 	int64_t spread)
 {
-	int64_t w = mirror_floor_div(k, window);
+	/* Inline floor division: window is a constant at each call. */
+	int64_t w = k / window - (k % window < 0 ? 1 : 0);
 
 	if (w != c->w) {
 		uint64_t h = hash(id, w);
@@ -222,6 +317,13 @@ gen_init(struct gen *g, const struct mirror_sample_series *s)
 	g->epoch = INT64_MIN;
 	g->gap.w = INT64_MIN;
 	g->nan.w = INT64_MIN;
+	for (i = 0; i < 3; i++)
+		g->knots[i].knot = INT64_MIN;
+	g->peak_steps = -1;
+	if (g->host->peak_ms >= 0 && g->host->peak_ms < DAY_MS &&
+	    g->host->peak_ms % STEP == 0)
+		g->peak_steps = g->host->peak_ms / STEP;
+	pthread_once(&tables_once, tables_init);
 }
 
 /*
@@ -232,7 +334,6 @@ static bool
 point(struct gen *g, const struct mirror_sample_gen *r, int64_t k, double *v)
 {
 	int64_t t = k * STEP;
-	double ph;
 
 	if (g->m->nan && in_hole(&g->nan, g->id ^ SALT_NAN, k, NAN_WINDOW,
 	    NAN_STEPS, 1)) {
@@ -245,13 +346,12 @@ point(struct gen *g, const struct mirror_sample_gen *r, int64_t k, double *v)
 		*v = r->value;
 		return true;
 	}
-	ph = phase(t, g->host);
 	if (g->m->kind == MIRROR_SAMPLE_COUNTER)
-		*v = counter(g, t, k, ph);
+		*v = counter(g, t, k, day_sin_at(g, k));
 	else if (g->m->kind == MIRROR_SAMPLE_REST)
-		*v = rest(g, k, cos(ph));
+		*v = rest(g, k, day_cos_at(g, k));
 	else
-		*v = gauge(g->m, g->host, g->id, k, cos(ph));
+		*v = gauge(g->m, g->host, g->id, k, day_cos_at(g, k), &g->knots[0]);
 	return true;
 }
 
@@ -293,6 +393,10 @@ mirror_sample_generate(const struct mirror_sample_series *s,
 	if (!step_range(r->start_ms, r->end_ms, &k0, &k1) || r->cap == 0)
 		return MIRROR_OK;
 	gen_init(&g, s);
+	e = mirror_series_reserve(out, (uint64_t)(k1 - k0) < r->cap ?
+	    (size_t)(k1 - k0) + 1 : (size_t)r->cap);
+	if (e != MIRROR_OK)
+		return e;
 	for (k = r->backward ? k1 : k0; k >= k0 && k <= k1; k += dir) {
 		if (!point(&g, r, k, &v))
 			continue;
