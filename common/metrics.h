@@ -17,6 +17,10 @@
 void mirror_metrics_record(enum mirror_method method, enum mirror_err e,
 			   int64_t duration_us);
 
+/* Counts aggregated buckets: answered by the store itself (pushed down,
+ * store.h) and computed by the mirror from raw points. */
+void mirror_metrics_buckets(uint64_t by_store, uint64_t by_mirror);
+
 /* Writes every counter in Prometheus text exposition format 0.0.4. */
 void mirror_metrics_write(struct mirror_buf *b);
 

@@ -14,5 +14,6 @@ Suite *sample_suite(void);
 Suite *handle_suite(void);
 Suite *gateway_suite(void);
 Suite *prometheus_suite(void);
+Suite *pushdown_suite(void);
 
 #endif

@@ -21,6 +21,28 @@
 
 struct json_object;
 
+/* What a store says of one bucket it was asked to aggregate itself. */
+enum mirror_bucket_state {
+	MIRROR_BUCKET_RAW,     /* not answered: the core computes it from points */
+	MIRROR_BUCKET_VALUE,   /* value is the engine's answer for the bucket */
+	MIRROR_BUCKET_EMPTY,   /* no point falls in the bucket */
+	MIRROR_BUCKET_STATE_MAX
+};
+
+/*
+ * The buckets of an aggregated query: n consecutive epoch-aligned
+ * buckets of q->bucket_ms from `first` on, the ones intersecting
+ * [q->start_ms, q->end_ms) (MIRROR-API.md decision 1). The core sizes
+ * and owns the arrays, every state MIRROR_BUCKET_RAW on entry.
+ */
+struct mirror_store_buckets {
+	int64_t first;                 /* start of bucket 0, epoch ms */
+	size_t n;
+	double *value;
+	unsigned char *state;          /* enum mirror_bucket_state */
+	bool answered;                 /* the store took the query at all */
+};
+
 /* Everything one store call needs; all borrowed for the call's duration. */
 struct mirror_call {
 	void *state;                   /* the store's per-worker state, or NULL */
@@ -64,6 +86,17 @@ struct mirror_store {
 	 * applies decision 5). out->max bounds what may be stored. */
 	enum mirror_err (*metric_points)(const struct mirror_call *call,
 					 struct mirror_series *out);
+
+	/* Optional: aggregation done by the store (pushdown). For an
+	 * aggregated q it may set a bucket VALUE (bit for bit what agg.c
+	 * computes from the points metric_points returns for the part of
+	 * the bucket inside the range) or EMPTY, and leave the others RAW
+	 * for the core to compute from metric_points over their span.
+	 * Declining (out->answered false, MIRROR_OK) sends the whole query
+	 * the raw way. MIRROR_ERR_STORE and MIRROR_ERR_BAD_REQUEST from it
+	 * do too, so the raw path gives its own answer or error. */
+	enum mirror_err (*metric_buckets)(const struct mirror_call *call,
+					  struct mirror_store_buckets *out);
 };
 
 /* --- registry.c -------------------------------------------------------- */

@@ -620,6 +620,98 @@ class Aggregated(unittest.TestCase):
                    data.gauge_a(), S, E, "MAX", 30 * MIN)
 
 
+def pushed_buckets():
+    """The responder's count of buckets the store computed (/metrics)."""
+    host, port = host_port(MIRROR)
+    conn = http.client.HTTPSConnection(host, port, timeout=30,
+                                       context=ssl.create_default_context(cafile=CA))
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    for line in text.splitlines():
+        if line.startswith('mirror_aggregated_buckets_total{by="store"}'):
+            return int(line.split()[1])
+    return 0
+
+
+DENSE = [cond("__gauge__", data.DENSE), cond("instance", "d")]
+DS = data.BASE * 1000
+DE = DS + data.DENSE_S * 1000
+PUSHED = {"MIN", "MAX", "EVENT_COUNT", "EVENT_COUNT_NO_ZEROS"} | set(data.PERCENTILES)
+
+
+class Pushdown(unittest.TestCase):
+    """Aggregation pushed down to Prometheus (prom_pushdown.c) answers
+    bit for bit what the engine answers from the raw samples: every
+    value equals data.py's (the engine's arithmetic, in Python) and the
+    answer equals byte for byte the one with "pushdown": false, for
+    buckets that divide the range and ones that do not, over a gap,
+    NaNs, infinities and samples on every bucket boundary."""
+
+    def answer(self, method, start, end, bucket, **extra):
+        a = ask(metric_body(DENSE, start, end, method, bucket, d=details(**extra)))
+        self.assertEqual(a.status, 200, a)
+        return a
+
+    def check(self, method, start, end, bucket, nan_zero=False):
+        extra = {"nan_interpretation": "ZERO"} if nan_zero else {}
+        before = pushed_buckets()
+        a = self.answer(method, start, end, bucket, **extra)
+        pushed = pushed_buckets() - before
+        raw = self.answer(method, start, end, bucket, pushdown=False, **extra)
+        self.assertEqual(pushed_buckets() - before, pushed, "pushdown: false pushed")
+        self.assertEqual(a.body, raw.body, (method, bucket))
+        t = a.data()["telemetry"]
+        self.assertFalse(t["isPartial"])
+        want = data.aggregate(data.dense(), start, end, bucket, method, nan_zero)
+        got = t["points"]
+        self.assertEqual([g[1:] for g in got], [w[1:] for w in want], method)
+        for g, w in zip(got, want):
+            self.assertEqual(g[0], w[0], (method, bucket, g, w))
+        return pushed
+
+    def test_every_method(self):
+        for method in data.METHODS:
+            for start, end, bucket in ((DS, DE, MIN), (DS + 1234, DE - 4321, MIN),
+                                       (DS + 500, DE - 999, 7000)):
+                with self.subTest(method=method, bucket=bucket, start=start):
+                    pushed = self.check(method, start, end, bucket)
+                    full = (end // bucket) - (-(-start // bucket))
+                    if method in PUSHED:
+                        # Not the ones NaNs, infinities, the gap's edges
+                        # or (percentiles) an unusual size send the raw way.
+                        self.assertGreater(pushed, full * 0.6, method)
+                    else:
+                        self.assertEqual(pushed, 0, method)
+
+    def test_small_buckets(self):
+        for method in ("MAX", "EVENT_COUNT", "PERCENTILE_50"):
+            for bucket in (1000, 1500, 500):
+                with self.subTest(method=method, bucket=bucket):
+                    self.check(method, DS + 1700 * 1000, DS + 2100 * 1000 + 250, bucket)
+
+    def test_nan_as_zero(self):
+        for method in ("MIN", "MAX", "EVENT_COUNT", "PERCENTILE_90", "MEAN"):
+            with self.subTest(method=method):
+                self.check(method, DS, DE, 5 * MIN, nan_zero=True)
+
+    def test_off_when_asked(self):
+        before = pushed_buckets()
+        self.answer("MAX", DS, DE, MIN, pushdown=False)
+        self.assertEqual(pushed_buckets(), before)
+        a = ask(metric_body(DENSE, DS, DE, "MAX", MIN, d=details(pushdown="no")))
+        self.assertEqual(a.status, 400, a)
+
+    def test_expression_and_counter_keep_the_raw_way(self):
+        before = pushed_buckets()
+        for conds in ([cond("~", 'mt_dense{instance="d"}')], COUNTER_A):
+            a = ask(metric_body(conds, DS, DE, "MAX", 10 * MIN))
+            self.assertEqual(a.status, 200, a)
+        self.assertEqual(pushed_buckets(), before)
+
+
 class Errors(unittest.TestCase):
     def test_several_series(self):
         for conds in ([cond("__gauge__", data.GAUGE)],
@@ -782,6 +874,19 @@ class Staleness(unittest.TestCase):
             vals = [v for v, _ in points(a)[0]]
             self.assertGreaterEqual(len(vals), 2)
             self.assertEqual(set(vals), {1})
+            # Pushed down, the windows holding the marker are as empty as
+            # the raw way sees them.
+            for method in ("MIN", "MAX", "EVENT_COUNT", "PERCENTILE_50"):
+                for bucket in (1000, 3000):
+                    got = [ask(metric_body([cond("__gauge__", "mt_stale")], t0, t1,
+                                           method, bucket, d=details(url, pushdown=p)))
+                           for p in (True, False)]
+                    self.assertEqual(got[0].status, 200, got[0])
+                    self.assertEqual(got[0].body, got[1].body, (method, bucket))
+                    rows = got[0].data()["telemetry"]["points"]
+                    self.assertGreaterEqual(len(rows), 2)
+                    if method != "EVENT_COUNT":
+                        self.assertEqual({r[0] for r in rows}, {1}, method)
         finally:
             exp.shutdown()
             exp.server_close()
@@ -850,7 +955,7 @@ def main():
         suite = unittest.TestSuite(
             loader.loadTestsFromTestCase(c)
             for c in (Connection, FieldNames, FieldValues, Raw, Aggregated,
-                      Errors, Staleness))
+                      Pushdown, Errors, Staleness))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     print("prometheus%s: %d passed, %d failed" % (
