@@ -30,8 +30,12 @@ SAN_DIR=$TOP/build-san
 
 BUILD_PKGS=(build-essential autoconf automake libtool pkg-config libfcgi-dev
 	libjson-c-dev check libsubunit-dev libcurl4-openssl-dev)
-RUN_PKGS=(spawn-fcgi curl openssl)
-TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps)
+RUN_PKGS=(spawn-fcgi curl openssl libjs-dygraphs)
+TEST_PKGS=(valgrind python3 prometheus systemd man-db apache2 fcgiwrap iproute2 procps chromium
+	graphite-carbon graphite-web python3-whisper gunicorn debhelper lintian logrotate)
+# Commands the tests need, with the packages that bring them when missing
+# (a node from elsewhere, with its own npm, is fine: tests/console).
+TEST_TOOLS=("npm:nodejs npm")
 
 say() { printf '==> %s\n' "$*"; }
 die() {
@@ -66,10 +70,19 @@ ensure_packages() {
 		command -v sudo >/dev/null || die "missing packages (${missing[*]}); install them as root"
 		sudo=(sudo)
 	fi
-	say "installing ${missing[*]}"
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "${missing[@]}" </dev/null
+	say "installing ${missing[*]} (services neither started nor enabled)"
+	"${sudo[@]}" bash "$TOP/tests/system/install.sh" "${missing[@]}"
+}
+
+# Installs the packages of each "command:packages" row whose command is
+# missing.
+ensure_tools() {
+	local row
+	for row in "$@"; do
+		command -v "${row%%:*}" >/dev/null && continue
+		# shellcheck disable=SC2086
+		ensure_packages ${row#*:}
+	done
 }
 
 # --- building --------------------------------------------------------------
@@ -117,6 +130,8 @@ sanitizer_tree() {
 
 # shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
+# shellcheck source=tests/system/lib.sh
+. "$TOP/tests/system/lib.sh"
 
 stop_stack() {
 	trap - INT TERM EXIT
@@ -145,7 +160,8 @@ cmd_run() {
 	echo $$ >"$RUN_DIR/mirror.pid"
 
 	local key=${STACK_KEYS%%,*} cacert="--cacert run/tls/ca.pem "
-	[ -n "$STACK_CA" ] || cacert=""
+	local trust=$'\n    (a browser trusts the throwaway certificate once run/tls/ca.pem is imported, or its warning accepted)'
+	[ -n "$STACK_CA" ] || cacert="" trust=""
 	cat <<EOF
 
 The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
@@ -153,6 +169,7 @@ The mirror is up: $STACK_URL  (API key: $key, key check: $STACK_KEY_CHECK)
   nginx      pid $STACK_NGINX_PID, config run/nginx/conf/, logs run/nginx/logs/
 Try:
   curl ${cacert}-H 'X-MIRROR-API-KEY: $key' -d '{"_type":"TestConnectionRequest","connectionDetails":{}}' $STACK_URL/api/connection
+  or the stream console in a browser: $STACK_URL/console/  (type the API key $key there)$trust
 Ctrl-C (or ./mirror.sh stop) stops both.
 EOF
 	# Returns when either process exits, or when a signal runs the trap.
@@ -241,10 +258,14 @@ sanitizer_tests() {
 INTEGRATION=(
 	"nginx + FastCGI + CGI|tests/e2e/run.sh"
 	"Prometheus backend against a real Prometheus|tests/prometheus/run.sh"
+	"Graphite store against carbon-cache + graphite-web|tests/graphite/run.sh"
+	"bulkhead: hanging and dropped-packet stores beside healthy traffic|tests/bulkhead/run.sh"
 	"Apache: mod_proxy_fcgi and mod_cgid|tests/apache/run.sh"
 	"nginx + fcgiwrap running the CGI binary|tests/cgi_nginx/run.sh"
 	"nginx fastcgi_cache in front of the responder|tests/cache/run.sh"
 	"responder pool: failover on SIGKILL, graceful SIGTERM|tests/pool/run.sh"
+	"Prometheus scraping each responder of a pool|tests/monitoring/run.sh"
+	"stream console in Chromium: nginx, sample store, Prometheus|tests/console/run.sh"
 )
 
 # $1 names the build, $2 its top directory.
@@ -263,21 +284,46 @@ skip_integration() {
 	done
 }
 
+# The state sys_snapshot took before the tests against the state now:
+# a socket listening now that was not before, a unit enabled or disabled,
+# a file of /etc added, removed or changed. (Sockets that went away
+# belong to someone else.)
+machine_as_found() {
+	local before=$1 after rc=0
+	after=$(mktemp)
+	sys_snapshot "$after"
+	if sed -n '/^## listening/,/^## /p' "$after" | grep -v '^## ' |
+		grep -vxF -f <(sed -n '/^## listening/,/^## /p' "$before") | sed 's/^/  now listening: /' | grep .; then
+		rc=1
+	fi
+	if ! diff <(sed -n '/^## enabled units/,$p' "$before") <(sed -n '/^## enabled units/,$p' "$after"); then
+		rc=1
+	fi
+	rm -f "$after"
+	return "$rc"
+}
+
 cmd_test() {
-	local r built=0
+	local r built=0 before
 	ensure_packages "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${TEST_PKGS[@]}"
+	ensure_tools "${TEST_TOOLS[@]}"
+	before=$(mktemp)
+	sys_snapshot "$before"
 	suite "build" build_in "$TOP" && [ "$FAILED" -eq 0 ] && built=1
 	if [ "$built" -eq 1 ]; then
 		suite "unit tests (make check)" unit_tests
 		integration_suites "" "$TOP"
 		suite "unit tests under valgrind" valgrind_tests
 		suite "make install and the systemd units" bash tests/service/run.sh
+		suite "README and DEPLOY recipes, followed literally" bash tests/recipes/run.sh
 	else
 		skip_failed "unit tests (make check)" "the build failed"
 		skip_integration "" "the build failed"
 		skip_failed "unit tests under valgrind" "the build failed"
 		skip_failed "make install and the systemd units" "the build failed"
+		skip_failed "README and DEPLOY recipes, followed literally" "the build failed"
 	fi
+	suite "Debian package: build, lintian, layout (CI: install, serve, purge)" bash tests/package/run.sh
 	suite "ASan+UBSan build (build-san/)" sanitizer_build
 	if [ "${RESULTS[-1]:0:4}" = PASS ]; then
 		suite "unit tests under ASan+UBSan" sanitizer_tests
@@ -286,6 +332,9 @@ cmd_test() {
 		skip_failed "unit tests under ASan+UBSan" "the sanitizer build failed"
 		skip_integration " (ASan+UBSan)" "the sanitizer build failed"
 	fi
+	suite "the machine as found: nothing listening, enabled or changed in /etc" \
+		machine_as_found "$before"
+	rm -f "$before"
 	printf '\n==> summary\n'
 	for r in "${RESULTS[@]}"; do
 		printf '  %s\n' "$r"

@@ -24,7 +24,7 @@
 # and the mirror's own work.
 #
 # Settings: BENCH_DURATION (s, 10), BENCH_RUNS (3), BENCH_CONNS ("1 64"),
-# MIRROR_THREADS (responder threads, its default 4), BENCH_WORKERS (nginx
+# MIRROR_THREADS (responder threads, its default 8), BENCH_WORKERS (nginx
 # worker_processes, auto). Results: a Markdown table on stdout and in
 # bench/out/http-<time>.md; raw wrk output beside it.
 set -euo pipefail
@@ -151,7 +151,7 @@ fmt_ms() {
 	echo "# HTTP benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
 	echo "- machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "- nginx $("$(stack_nginx_bin)" -v 2>&1 | sed 's|.*/||'), worker_processes ${STACK_WORKERS}; responder threads ${MIRROR_THREADS:-4 (default)}"
+	echo "- nginx $("$(stack_nginx_bin)" -v 2>&1 | sed 's|.*/||'), worker_processes ${STACK_WORKERS}; responder threads ${MIRROR_THREADS:-8 (default)}"
 	echo "- wrk ${DURATION} s per run, median of ${RUNS} runs; -t1 -c1 and -t2 -cN; HTTPS, keep-alive"
 	echo "- mirror: nginx -> FastCGI (unix socket) -> fcgi/mirror-fcgi, sample store"
 	echo "- static: the same nginx answering the same POST with the saved response file"

@@ -41,6 +41,10 @@ static const struct num_row num_rows[] = {
 	ROW("MIRROR_STORE_TIMEOUT_MS", K_I64, store_timeout_ms, 100, 3600000),
 	ROW("MIRROR_STORE_TIMEOUT_MAX_MS", K_I64, store_timeout_max_ms, 100, 3600000),
 	ROW("MIRROR_STORE_MAX_BYTES", K_SIZE, store_max_bytes, 4096, 4096 * MiB),
+	ROW("MIRROR_STORE_CONNECT_TIMEOUT_MS", K_I64, store_connect_timeout_ms, 100,
+	    3600000),
+	ROW("MIRROR_STORE_TEST_TIMEOUT_MS", K_I64, store_test_timeout_ms, 100, 3600000),
+	ROW("MIRROR_STORE_MAX_INFLIGHT", K_SIZE, store_max_inflight, 1, 1024),
 	ROW("MIRROR_THREADS", K_INT, threads, 1, 1024),
 };
 
@@ -65,7 +69,19 @@ mirror_conf_defaults(struct mirror_conf *c)
 	c->store_timeout_ms = 10000;
 	c->store_timeout_max_ms = 50000;
 	c->store_max_bytes = 256 * MiB;
-	c->threads = 4;
+	/* A lost SYN is sent again after 1 s (RFC 6298's initial RTO), so 3 s
+	 * survives one loss; a store that drops packets fails in 3 s, not
+	 * after the whole store timeout (docs/PROMETHEUS.md, "Slow and sick
+	 * stores"). */
+	c->store_connect_timeout_ms = 3000;
+	/* A connection test asks one small question; any live store answers
+	 * it in milliseconds. */
+	c->store_test_timeout_ms = 5000;
+	/* Threads mostly wait on stores, so more than cores is right; with 8
+	 * and the bulkhead at half, one store gets the 4 concurrent calls the
+	 * old default of 4 threads gave it, and 4 stay free when it hangs
+	 * (docs/PROMETHEUS.md, "Slow and sick stores"). */
+	c->threads = 8;
 	c->default_backend = strdup("sample");
 	return c->default_backend ? MIRROR_OK : MIRROR_ERR_NOMEM;
 }
@@ -159,6 +175,8 @@ load_strings(struct mirror_conf *c, const char *(*lookup)(const char *),
 		e = replace_string(&c->default_backend, s);
 	if (e == MIRROR_OK && (s = lookup("MIRROR_LISTEN")) != NULL && *s != '\0')
 		e = replace_string(&c->listen, s);
+	if (e == MIRROR_OK && (s = lookup("MIRROR_METRICS_LISTEN")) != NULL && *s != '\0')
+		e = replace_string(&c->metrics_listen, s);
 	if (e != MIRROR_OK)
 		return mirror_error_set(err, e, "out of memory reading configuration");
 	if (!printable(c->keys, c->nkeys))
@@ -212,9 +230,10 @@ mirror_conf_free(struct mirror_conf *c)
 	free_list(c->store_allow, c->nstore_allow);
 	free(c->default_backend);
 	free(c->listen);
+	free(c->metrics_listen);
 	c->keys = c->store_allow = NULL;
 	c->nkeys = c->nstore_allow = 0;
-	c->default_backend = c->listen = NULL;
+	c->default_backend = c->listen = c->metrics_listen = NULL;
 }
 
 /* Blanks around list items, CR included: env files saved on Windows. */

@@ -42,10 +42,18 @@ struct mirror_conf {
 	int64_t store_timeout_ms;     /* MIRROR_STORE_TIMEOUT_MS: default */
 	int64_t store_timeout_max_ms; /* MIRROR_STORE_TIMEOUT_MAX_MS: ceiling */
 	size_t store_max_bytes;       /* MIRROR_STORE_MAX_BYTES per store answer */
+	int64_t store_connect_timeout_ms; /* MIRROR_STORE_CONNECT_TIMEOUT_MS */
+	int64_t store_test_timeout_ms;    /* MIRROR_STORE_TEST_TIMEOUT_MS: connection tests */
+	/* MIRROR_STORE_MAX_INFLIGHT: requests using one store origin at once;
+	 * 0 (unset): half the threads (store/bulkhead.h). */
+	size_t store_max_inflight;
 
 	/* Transport (read by fcgi/, ignored by cgi/). */
 	char *listen;                 /* MIRROR_LISTEN: HOST:PORT or socket path */
 	int threads;                  /* MIRROR_THREADS */
+	/* MIRROR_METRICS_LISTEN: HOST:PORT of the responder's own plain-HTTP
+	 * /metrics (fcgi/metrics_listen.h), or NULL for none. */
+	char *metrics_listen;
 };
 
 /* Fills c with the built-in defaults (no keys, sample backend). */

@@ -27,6 +27,8 @@ static const struct err_row rows[MIRROR_ERR_MAX] = {
 				      "metric store unreachable"},
 	[MIRROR_ERR_STORE_TIMEOUT] = {504, "MetricStoreConnectionError",
 				      "metric store timed out"},
+	[MIRROR_ERR_STORE_CONNECT_TIMEOUT] = {504, "MetricStoreConnectionError",
+					      "metric store timed out connecting"},
 	[MIRROR_ERR_STORE_BUSY] = {503, "RemoteMirrorError", "metric store busy"},
 	[MIRROR_ERR_METRIC_NOT_FOUND] = {500, "MetricNotFoundError",
 					 "metric not found"},

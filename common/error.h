@@ -20,6 +20,7 @@ enum mirror_err {
 	MIRROR_ERR_TOO_LARGE,       /* 413 RemoteMirrorError: body over cap */
 	MIRROR_ERR_STORE_CONNECT,   /* 502 MetricStoreConnectionError */
 	MIRROR_ERR_STORE_TIMEOUT,   /* 504 MetricStoreConnectionError */
+	MIRROR_ERR_STORE_CONNECT_TIMEOUT, /* 504 the same, before any connection */
 	MIRROR_ERR_STORE_BUSY,      /* 503 RemoteMirrorError: too many calls to one store */
 	MIRROR_ERR_METRIC_NOT_FOUND,/* 500 MetricNotFoundError */
 	MIRROR_ERR_STORE,           /* 500 RemoteMirrorError from the store */

@@ -17,6 +17,7 @@
 #include "parse.h"
 #include "pushdown.h"
 #include "respond.h"
+#include "store/bulkhead.h"
 #include "store/store.h"
 
 struct mirror_worker {
@@ -68,14 +69,6 @@ mirror_response_free(struct mirror_response *resp)
 	resp->body_len = 0;
 }
 
-static bool
-ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), t = strlen(tail);
-
-	return n >= t && strcmp(s + n - t, tail) == 0;
-}
-
 static enum mirror_err
 route(const char *path, enum mirror_method *m, struct mirror_error *err)
 {
@@ -96,10 +89,26 @@ pick_store(struct job *j)
 	    j->conf, &j->state, &j->err);
 }
 
+/*
+ * A connection test is bounded by MIRROR_STORE_TEST_TIMEOUT_MS whatever
+ * the details ask for: it asks one small question, and a user waits for
+ * its answer. The store sees the bound as its timeout ceiling, so every
+ * store that honours conf's ceilings (decision 6) gets it for free. Like
+ * any store call it is bulkheaded; a busy origin is a FAILURE answer.
+ */
 static enum mirror_err
 answer_connection(struct job *j, const struct mirror_call *call)
 {
-	enum mirror_err e = j->store->test_connection(call);
+	struct mirror_conf conf = *j->conf;
+	struct mirror_call test = *call;
+	enum mirror_err e;
+
+	if (conf.store_timeout_max_ms > conf.store_test_timeout_ms)
+		conf.store_timeout_max_ms = conf.store_test_timeout_ms;
+	if (conf.store_timeout_ms > conf.store_timeout_max_ms)
+		conf.store_timeout_ms = conf.store_timeout_max_ms;
+	test.conf = &conf;
+	e = j->store->test_connection(&test);
 
 	/* A store that cannot be reached is an answer, not an error; an
 	 * invalid request (e.g. a URL outside the allowlist) stays a 400. */
@@ -232,7 +241,7 @@ answer_metric(struct job *j, const struct mirror_call *call)
 }
 
 static enum mirror_err
-dispatch(struct job *j)
+call_store(struct job *j)
 {
 	struct mirror_call call = {j->state, j->conf, &j->q, &j->err};
 
@@ -243,6 +252,20 @@ dispatch(struct job *j)
 	case MIRROR_METHOD_METRIC: return answer_metric(j, &call);
 	default: return mirror_error_set(&j->err, MIRROR_ERR_INTERNAL, "no method");
 	}
+}
+
+/* The store call inside the bulkhead's bracket: the slot a URL store
+ * takes on its origin is held until the answer is built, then given
+ * back (store/bulkhead.h). */
+static enum mirror_err
+dispatch(struct job *j)
+{
+	enum mirror_err e;
+
+	mirror_bulkhead_begin(j->conf);
+	e = call_store(j);
+	mirror_bulkhead_end();
+	return e;
 }
 
 /* Everything between a routed request and a filled body. */
@@ -298,6 +321,8 @@ finish(struct job *j, enum mirror_err e, struct mirror_response *resp)
 	resp->body = mirror_buf_steal(&j->body, &resp->body_len);
 	if (e == MIRROR_ERR_METHOD)
 		add_header(resp, "Allow", "POST");
+	if (e == MIRROR_ERR_STORE_BUSY)
+		add_header(resp, "Retry-After", MIRROR_BULKHEAD_RETRY_AFTER);
 }
 
 /*
@@ -309,9 +334,9 @@ static bool
 answer_service(struct job *j, const struct mirror_request *req,
 	       struct mirror_response *resp)
 {
-	bool health = ends_with(req->path, "/healthz");
+	bool health = mirror_path_ends_with(req->path, "/healthz");
 
-	if (!health && !ends_with(req->path, "/metrics"))
+	if (!health && !mirror_path_ends_with(req->path, "/metrics"))
 		return false;
 	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
 		return false;

@@ -23,8 +23,8 @@ mirror_method(enum mirror_method m)
 	return &rows[(unsigned)m < MIRROR_METHOD_MAX ? m : MIRROR_METHOD_MAX];
 }
 
-static bool
-ends_with(const char *s, const char *tail)
+bool
+mirror_path_ends_with(const char *s, const char *tail)
 {
 	size_t n = strlen(s), t = strlen(tail);
 
@@ -37,7 +37,7 @@ mirror_method_route(const char *path)
 	int m;
 
 	for (m = 0; path != NULL && m < MIRROR_METHOD_MAX; m++)
-		if (ends_with(path, rows[m].path))
+		if (mirror_path_ends_with(path, rows[m].path))
 			return (enum mirror_method)m;
 	return MIRROR_METHOD_MAX;
 }

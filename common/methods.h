@@ -6,6 +6,8 @@
 #ifndef MIRROR_METHODS_H
 #define MIRROR_METHODS_H
 
+#include <stdbool.h>
+
 #include "query.h"
 
 struct mirror_method_row {
@@ -22,5 +24,9 @@ const struct mirror_method_row *mirror_method(enum mirror_method m);
 
 /* The method whose path tail ends path; MIRROR_METHOD_MAX if none. */
 enum mirror_method mirror_method_route(const char *path);
+
+/* True when path ends with tail: routing looks only at a path's tail, so
+ * the mirror answers under any prefix the web server mounts it at. */
+bool mirror_path_ends_with(const char *path, const char *tail);
 
 #endif

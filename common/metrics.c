@@ -7,11 +7,12 @@
 #include "json/json_out.h"
 #include "methods.h"
 #include "metrics.h"
+#include "metrics_info.h"
+#include "store/bulkhead.h"
 
-/* Histogram bounds in seconds, Prometheus' default buckets from 1 ms. */
-static const double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-				0.25, 0.5, 1, 2.5, 5, 10};
-#define NBOUNDS (sizeof bounds / sizeof bounds[0])
+static const double bounds[MIRROR_METRICS_BOUNDS] = {0.001, 0.0025, 0.005,
+	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+#define NBOUNDS ((size_t)MIRROR_METRICS_BOUNDS)
 
 /* Counted per error code; written per HTTP status (error.c's table). */
 static atomic_ullong requests[MIRROR_METHOD_MAX + 1][MIRROR_ERR_MAX];
@@ -26,11 +27,27 @@ mirror_metrics_buckets(uint64_t by_store, uint64_t by_mirror)
 	atomic_fetch_add_explicit(&buckets_by_mirror, by_mirror, memory_order_relaxed);
 }
 
+double
+mirror_metrics_bound(size_t i)
+{
+	return i < NBOUNDS ? bounds[i] : 0;
+}
+
+size_t
+mirror_metrics_bucket(int64_t duration_us)
+{
+	double s = (double)duration_us / 1e6;
+	size_t i;
+
+	for (i = 0; i < NBOUNDS && s > bounds[i]; i++)
+		;
+	return i;
+}
+
 void
 mirror_metrics_record(enum mirror_method method, enum mirror_err e,
 		      int64_t duration_us)
 {
-	double s = (double)duration_us / 1e6;
 	size_t i;
 
 	if ((unsigned)method > MIRROR_METHOD_MAX)
@@ -43,8 +60,7 @@ mirror_metrics_record(enum mirror_method method, enum mirror_err e,
 	    duration_us > 0 ? (unsigned long long)duration_us : 0,
 	    memory_order_relaxed);
 	/* Stored per bucket, not cumulative: one add per request. */
-	for (i = 0; i < NBOUNDS && s > bounds[i]; i++)
-		;
+	i = mirror_metrics_bucket(duration_us);
 	if (i < NBOUNDS)
 		atomic_fetch_add_explicit(&le[method][i], 1, memory_order_relaxed);
 }
@@ -157,10 +173,12 @@ mirror_metrics_write(struct mirror_buf *b)
 {
 	int m;
 
+	mirror_metrics_write_info(b);
 	write_requests(b);
 	mirror_buf_adds(b, "# HELP mirror_request_duration_seconds Time to answer a request.\n"
 	    "# TYPE mirror_request_duration_seconds histogram\n");
 	for (m = 0; m <= MIRROR_METHOD_MAX; m++)
 		write_histogram(b, m);
+	mirror_bulkhead_metrics_write(b);
 	write_buckets(b);
 }

@@ -6,6 +6,7 @@
 #ifndef MIRROR_METRICS_H
 #define MIRROR_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -16,6 +17,15 @@
  * method is MIRROR_METHOD_MAX for other paths. */
 void mirror_metrics_record(enum mirror_method method, enum mirror_err e,
 			   int64_t duration_us);
+
+/* The upper bounds of every latency histogram, in seconds: Prometheus'
+ * default buckets from 1 ms. */
+#define MIRROR_METRICS_BOUNDS 13
+double mirror_metrics_bound(size_t i);
+
+/* The bucket of a duration: the index of the first bound at or above it,
+ * MIRROR_METRICS_BOUNDS when it is above them all. */
+size_t mirror_metrics_bucket(int64_t duration_us);
 
 /* Counts aggregated buckets: answered by the store itself (pushed down,
  * store.h) and computed by the mirror from raw points. */

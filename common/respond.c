@@ -199,6 +199,7 @@ mirror_respond_error(struct mirror_buf *b, const struct mirror_error *err)
 		break;
 	case MIRROR_ERR_STORE_CONNECT:
 	case MIRROR_ERR_STORE_TIMEOUT:
+	case MIRROR_ERR_STORE_CONNECT_TIMEOUT:
 		mirror_buf_adds(b, ",\"details\":");
 		mirror_json_str(b, err->details);
 		break;

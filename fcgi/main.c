@@ -28,6 +28,8 @@
 #include <fcgiapp.h>
 
 #include "conf.h"
+#include "metrics_info.h"
+#include "metrics_listen.h"
 #include "mirror.h"
 #include "num.h"
 #include "serve.h"
@@ -293,9 +295,40 @@ serve(struct mirror_conf *conf)
 	return ok ? 0 : 1;
 }
 
+/* Set-ups that work but that an operator should know about. */
+static void
+warn_setup(const struct mirror_conf *conf)
+{
+	if (geteuid() == 0)
+		fprintf(stderr, "mirror-fcgi: warning: running as root; give it a user "
+		    "of its own (spawn-fcgi -u, systemd User=)\n");
+	if (!conf->key_check)
+		fprintf(stderr, "mirror-fcgi: warning: the key check is off "
+		    "(MIRROR_API_KEY unset or MIRROR_KEY_CHECK=off): only the web "
+		    "server's check guards this responder\n");
+}
+
+/* The plain-HTTP /metrics of MIRROR_METRICS_LISTEN, when configured. */
+static int
+start_metrics(const struct mirror_conf *conf, struct metrics_listener **l)
+{
+	struct mirror_error err;
+
+	*l = NULL;
+	if (conf->metrics_listen == NULL)
+		return 0;
+	if (metrics_listener_new(conf->metrics_listen, conf, l, &err) != MIRROR_OK) {
+		fprintf(stderr, "mirror-fcgi: %s\n", err.details);
+		return -1;
+	}
+	fprintf(stderr, "mirror-fcgi: metrics on http://%s/metrics\n", conf->metrics_listen);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct metrics_listener *metrics;
 	struct mirror_conf conf;
 	struct mirror_error err;
 	int rc;
@@ -315,7 +348,15 @@ main(int argc, char **argv)
 		mirror_conf_free(&conf);
 		return 2;
 	}
+	mirror_metrics_mark_start();
+	if (start_metrics(&conf, &metrics) != 0) {
+		mirror_global_cleanup();
+		mirror_conf_free(&conf);
+		return 2;
+	}
+	warn_setup(&conf);
 	rc = serve(&conf);
+	metrics_listener_free(metrics);
 	mirror_global_cleanup();
 	mirror_conf_free(&conf);
 	return rc;

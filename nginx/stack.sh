@@ -26,6 +26,9 @@
 #   STACK_ALLOW      turn on the allowlist with these addresses/CIDRs
 #   STACK_WORKERS    nginx worker_processes (default auto)
 #   STACK_BIN_DIR    where fcgi/mirror-fcgi is built (default: the tree)
+#   STACK_CONSOLE    on|off: the console switch of mirror-routes.conf
+#                    (default on)
+#   STACK_CONSOLE_DIR  the console's files (default: console/ of the tree)
 # Set by stack_start: STACK_FCGI_PID, STACK_NGINX_PID, STACK_CA (the CA
 # file clients should trust, empty for a real certificate), STACK_URL.
 
@@ -178,8 +181,14 @@ stack_render_routes() {
 		stack_check_word "prefix" "$p" '^(/[A-Za-z0-9._~-]+)+$' || return 1
 		body+=$'\n'"    \"$p\"  1;"
 	done
+	STACK_CONSOLE=${STACK_CONSOLE:-on}
+	STACK_CONSOLE_DIR=${STACK_CONSOLE_DIR:-$STACK_SRC/console}
+	case $STACK_CONSOLE in on | off) ;; *) stack_die "the console is on or off, not \"$STACK_CONSOLE\"" || return 1 ;; esac
+	stack_check_word "console directory" "$STACK_CONSOLE_DIR" '^/[A-Za-z0-9._/+-]*$' || return 1
 	stack_set_block "$file" map "\$mirror_prefix_ok" "$body" &&
-		stack_set_block "$file" upstream mirror_fcgi "    server unix:$sock;"
+		stack_set_block "$file" upstream mirror_fcgi "    server unix:$sock;" &&
+		stack_set_block "$file" map "\$mirror_console" "    default  $STACK_CONSOLE;" &&
+		stack_set_block "$file" map "\$mirror_console_dir" "    default  $STACK_CONSOLE_DIR;"
 }
 
 stack_render_server() {

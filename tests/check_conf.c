@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,8 @@ conf_num(const struct mirror_conf *c, const char *env)
 		"MIRROR_MAX_STORE_POINTS", "MIRROR_MAX_FIELDS",
 		"MIRROR_MAX_RESPONSE_BYTES", "MIRROR_STORE_TIMEOUT_MS",
 		"MIRROR_STORE_TIMEOUT_MAX_MS", "MIRROR_STORE_MAX_BYTES",
-		"MIRROR_THREADS",
+		"MIRROR_STORE_CONNECT_TIMEOUT_MS", "MIRROR_STORE_TEST_TIMEOUT_MS",
+		"MIRROR_STORE_MAX_INFLIGHT", "MIRROR_THREADS",
 	};
 	const int64_t values[] = {
 		(int64_t)c->max_body, c->json_depth, (int64_t)c->max_string,
@@ -61,7 +63,9 @@ conf_num(const struct mirror_conf *c, const char *env)
 		(int64_t)c->max_buckets, (int64_t)c->max_points,
 		(int64_t)c->max_store_points, (int64_t)c->max_fields,
 		(int64_t)c->max_response, c->store_timeout_ms,
-		c->store_timeout_max_ms, (int64_t)c->store_max_bytes, c->threads,
+		c->store_timeout_max_ms, (int64_t)c->store_max_bytes,
+		c->store_connect_timeout_ms, c->store_test_timeout_ms,
+		(int64_t)c->store_max_inflight, c->threads,
 	};
 	size_t i;
 
@@ -96,7 +100,11 @@ static const struct default_row default_rows[] = {
 	{"MIRROR_STORE_TIMEOUT_MS", 10000},
 	{"MIRROR_STORE_TIMEOUT_MAX_MS", 50000},
 	{"MIRROR_STORE_MAX_BYTES", 268435456},
-	{"MIRROR_THREADS", 4},
+	{"MIRROR_STORE_CONNECT_TIMEOUT_MS", 3000},
+	{"MIRROR_STORE_TEST_TIMEOUT_MS", 5000},
+	/* Unset: half the threads (check_bulkhead.c). */
+	{"MIRROR_STORE_MAX_INFLIGHT", 0},
+	{"MIRROR_THREADS", 8},
 };
 
 START_TEST(test_conf_default)
@@ -141,6 +149,7 @@ START_TEST(test_conf_defaults_strings)
 	ck_assert_ptr_null(c.store_allow);
 	ck_assert_uint_eq(c.nstore_allow, 0);
 	ck_assert_ptr_null(c.listen);
+	ck_assert_ptr_null(c.metrics_listen);
 	ck_assert(!c.key_check);
 	mirror_conf_free(&c);
 	/* Freeing twice is harmless: the pointers were cleared. */
@@ -203,6 +212,12 @@ static const struct load_row good_rows[] = {
 	GOOD("MIRROR_STORE_TIMEOUT_MAX_MS", "3600000", 3600000),
 	GOOD("MIRROR_STORE_MAX_BYTES", "4096", 4096),
 	GOOD("MIRROR_STORE_MAX_BYTES", "4294967296", 4294967296),
+	GOOD("MIRROR_STORE_CONNECT_TIMEOUT_MS", "100", 100),
+	GOOD("MIRROR_STORE_CONNECT_TIMEOUT_MS", "3600000", 3600000),
+	GOOD("MIRROR_STORE_TEST_TIMEOUT_MS", "100", 100),
+	GOOD("MIRROR_STORE_TEST_TIMEOUT_MS", "3600000", 3600000),
+	GOOD("MIRROR_STORE_MAX_INFLIGHT", "1", 1),
+	GOOD("MIRROR_STORE_MAX_INFLIGHT", "1024", 1024),
 	GOOD("MIRROR_THREADS", "1", 1),
 	GOOD("MIRROR_THREADS", "1024", 1024),
 	/* Timeout equal to its ceiling is fine. */
@@ -210,7 +225,7 @@ static const struct load_row good_rows[] = {
 	    "50000"), MIRROR_OK, NULL, "MIRROR_STORE_TIMEOUT_MS", 50000},
 	/* An empty variable is an unset one. */
 	GOOD("MIRROR_MAX_BODY_BYTES", "", 1048576),
-	GOOD("MIRROR_THREADS", "", 4),
+	GOOD("MIRROR_THREADS", "", 8),
 	/* Leading zeros are still decimal (not octal). */
 	GOOD("MIRROR_THREADS", "010", 10),
 };
@@ -247,6 +262,13 @@ static const struct load_row bad_rows[] = {
 	RANGE("MIRROR_STORE_TIMEOUT_MAX_MS", "3600001", "100", "3600000"),
 	RANGE("MIRROR_STORE_MAX_BYTES", "4095", "4096", "4294967296"),
 	RANGE("MIRROR_STORE_MAX_BYTES", "4294967297", "4096", "4294967296"),
+	RANGE("MIRROR_STORE_CONNECT_TIMEOUT_MS", "99", "100", "3600000"),
+	RANGE("MIRROR_STORE_CONNECT_TIMEOUT_MS", "3600001", "100", "3600000"),
+	RANGE("MIRROR_STORE_TEST_TIMEOUT_MS", "99", "100", "3600000"),
+	RANGE("MIRROR_STORE_TEST_TIMEOUT_MS", "3600001", "100", "3600000"),
+	RANGE("MIRROR_STORE_MAX_INFLIGHT", "0", "1", "1024"),
+	RANGE("MIRROR_STORE_MAX_INFLIGHT", "1025", "1", "1024"),
+	RANGE("MIRROR_STORE_MAX_INFLIGHT", "-1", "1", "1024"),
 	RANGE("MIRROR_THREADS", "0", "1", "1024"),
 	RANGE("MIRROR_THREADS", "1025", "1", "1024"),
 	/* Not numbers at all. */
@@ -505,6 +527,65 @@ START_TEST(test_conf_num_null)
 }
 END_TEST
 
+/* MIRROR_METRICS_LISTEN is kept as given (fcgi/ checks it when binding);
+ * empty means off. */
+START_TEST(test_conf_metrics_listen)
+{
+	static const struct env set[ENV_MAX] = {{"MIRROR_METRICS_LISTEN", "127.0.0.1:9464"}};
+	static const struct env empty[ENV_MAX] = {{"MIRROR_METRICS_LISTEN", ""}};
+	struct mirror_conf c;
+	struct mirror_error err;
+
+	cur_env = set;
+	ck_assert_int_eq(mirror_conf_load(&c, fake_lookup, &err), MIRROR_OK);
+	ck_assert_str_eq(c.metrics_listen, "127.0.0.1:9464");
+	mirror_conf_free(&c);
+	ck_assert_ptr_null(c.metrics_listen);
+	cur_env = empty;
+	ck_assert_int_eq(mirror_conf_load(&c, fake_lookup, &err), MIRROR_OK);
+	ck_assert_ptr_null(c.metrics_listen);
+	mirror_conf_free(&c);
+}
+END_TEST
+
+/* --- etc/mirror.env: every commented value is the default ----------- */
+
+/* The installed example shows each setting as "#NAME=default"; an empty
+ * default stands for none (no keys, fd 0, off). */
+START_TEST(test_conf_example_defaults)
+{
+	const char *dir = getenv("srcdir");
+	char path[4096], line[512], *eq, *nl;
+	struct mirror_conf c;
+	int64_t v;
+	int seen = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/etc/mirror.env", dir != NULL ? dir : ".");
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_int_eq(mirror_conf_defaults(&c), MIRROR_OK);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, "#MIRROR_", 8) != 0 || (eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		if ((nl = strchr(eq, '\n')) != NULL)
+			*nl = '\0';
+		seen++;
+		if (strcmp(line + 1, "MIRROR_BACKEND") == 0)
+			ck_assert_str_eq(eq, c.default_backend);
+		else if (*eq != '\0' && mirror_num_parse(eq, 0, INT64_MAX, &v))
+			ck_assert_msg(conf_num(&c, line + 1) == v, "%s: the file says %s",
+			    line + 1, eq);
+		else
+			ck_assert_msg(*eq == '\0', "%s=%s: not a default the test knows", line + 1, eq);
+	}
+	fclose(f);
+	mirror_conf_free(&c);
+	ck_assert_int_ge(seen, 21);
+}
+END_TEST
+
 Suite *
 conf_suite(void)
 {
@@ -520,6 +601,8 @@ conf_suite(void)
 	tcase_add_loop_test(tc, test_conf_split, 0, NROWS(split_rows));
 	tcase_add_loop_test(tc, test_conf_num, 0, NROWS(num_rows));
 	tcase_add_test(tc, test_conf_num_null);
+	tcase_add_test(tc, test_conf_metrics_listen);
+	tcase_add_test(tc, test_conf_example_defaults);
 	suite_add_tcase(s, tc);
 	return s;
 }

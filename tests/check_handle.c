@@ -11,12 +11,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 #include <json.h>
 
 #include "conf.h"
+#include "metrics_info.h"
 #include "mirror.h"
+#include "store/store.h"
 #include "suites.h"
 
 #define NROWS(a) ((int)(sizeof (a) / sizeof (a)[0]))
@@ -331,17 +334,17 @@ static const struct handle_row bad_rows[] = {
 	    E400("_type must be MetricsRequest for this path")),
 	ROW(C_OPEN, "POST", "/api/connection", NULL, REQ_CONN("{'backend':'nope'}"),
 	    400, BAD, E400("connectionDetails.backend \\\"nope\\\" is not known; "
-	    "this mirror has: sample, prometheus")),
+	    "this mirror has: sample, prometheus, graphite")),
 	/* A url and no backend names a Prometheus store, never the sample
 	 * store's synthetic data; with nothing allowlisted, it is refused. */
 	ROW(C_OPEN, "POST", "/api/connection", NULL,
 	    REQ_CONN("{'nan_interpretation':'ZERO','url':'x'}"), 400, BAD,
 	    E400("no store URL is allowed: the mirror's MIRROR_STORE_ALLOW is "
-	    "empty; its operator must list the Prometheus URLs to allow"),
+	    "empty; its operator must list the store URLs to allow"),
 	    .backend = "prometheus"),
 	ROW(C_BACKEND, "POST", "/api/connection", NULL, CONN, 400, BAD,
 	    E400("connectionDetails.backend \\\"nope\\\" is not known; "
-	    "this mirror has: sample, prometheus")),
+	    "this mirror has: sample, prometheus, graphite")),
 	ROW(C_OPEN, "POST", "/api/connection", NULL,
 	    REQ_CONN("{'nan_interpretation':'NONE'}"), 400, BAD,
 	    E400("connectionDetails.nan_interpretation must be ZERO or SKIP")),
@@ -818,6 +821,37 @@ START_TEST(test_handle_metrics)
 }
 END_TEST
 
+/* GET /metrics names the build (the registry's stores, in its order)
+ * and, once marked, when the process started. */
+START_TEST(test_handle_build_info)
+{
+	struct mirror_conf conf;
+	struct mirror_error err;
+	struct mirror_worker *w;
+	const struct mirror_store *const *all;
+	char line[512];
+	size_t i, n;
+	long long started, now = (long long)time(NULL);
+
+	all = mirror_store_all(&n);
+	snprintf(line, sizeof line, "mirror_build_info{version=\"%s\",stores=\"", PACKAGE_VERSION);
+	for (i = 0; i < n; i++)
+		snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s",
+		    i > 0 ? "," : "", all[i]->name);
+	snprintf(line + strlen(line), sizeof line - strlen(line), "\"} ");
+	cur_env = confs[C_OPEN];
+	ck_assert_int_eq(mirror_conf_load(&conf, fake_lookup, &err), MIRROR_OK);
+	w = mirror_worker_new(&conf);
+	ck_assert_int_eq(metric_value(w, line), 1);
+	mirror_metrics_mark_start();
+	started = metric_value(w, "\nprocess_start_time_seconds ");
+	ck_assert_int_ge(started, now - 5);
+	ck_assert_int_le(started, now + 5);
+	mirror_worker_free(w);
+	mirror_conf_free(&conf);
+}
+END_TEST
+
 Suite *
 handle_suite(void)
 {
@@ -829,6 +863,7 @@ handle_suite(void)
 	tcase_add_loop_test(tc, test_handle_refused, 0, NROWS(refused_rows));
 	tcase_add_test(tc, test_handle_reuse);
 	tcase_add_test(tc, test_handle_metrics);
+	tcase_add_test(tc, test_handle_build_info);
 	tcase_add_test(tc, test_handle_free_empty);
 	suite_add_tcase(s, tc);
 	return s;

@@ -14,6 +14,8 @@ Suite *sample_suite(void);
 Suite *handle_suite(void);
 Suite *gateway_suite(void);
 Suite *prometheus_suite(void);
+Suite *graphite_suite(void);
+Suite *bulkhead_suite(void);
 Suite *pushdown_suite(void);
 
 #endif

@@ -145,7 +145,7 @@ mirror_store_allow(char *const *allow, size_t nallow, const char *url,
 	if (nallow == 0)
 		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
 		    "no store URL is allowed: the mirror's MIRROR_STORE_ALLOW is "
-		    "empty; its operator must list the Prometheus URLs to allow");
+		    "empty; its operator must list the store URLs to allow");
 	e = parse(url, &p, &why);
 	if (e != MIRROR_OK)
 		return e == MIRROR_ERR_NOMEM ? e : mirror_error_set(err, e,

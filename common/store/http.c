@@ -7,6 +7,8 @@
 
 #include <curl/curl.h>
 
+#include "bulkhead.h"
+#include "clock.h"
 #include "http.h"
 
 /* Answer storage a worker keeps between requests. */
@@ -92,7 +94,8 @@ set_common(struct mirror_http *h, const struct mirror_http_req *r)
 	/* Worker threads: no SIGALRM for DNS timeouts (libcurl-thread(3)). */
 	ok &= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) == CURLE_OK;
 	ok &= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)r->timeout_ms) == CURLE_OK;
-	ok &= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)r->timeout_ms) == CURLE_OK;
+	ok &= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)mirror_bulkhead_connect_ms(r->timeout_ms)) == CURLE_OK;
 	ok &= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
 	/* gzip saves transfer to a distant store but costs Prometheus ~0.2 ms
 	 * per answer on a near one, hence opt-in. The ceiling applies to the
@@ -190,6 +193,24 @@ origin_len(const char *url)
 	return n > 200 ? 200 : (int)n;
 }
 
+/*
+ * A timeout that fired in the connect phase: no connection made, and
+ * nearer the connect timeout than the whole one. (libcurl reports a zero
+ * connect time for a reused connection too, hence the clock; halfway,
+ * because its times of a fired timeout are a little off either way.)
+ */
+static bool
+connect_timed_out(CURL *c, const struct mirror_http_req *r)
+{
+	int64_t connect_ms = mirror_bulkhead_connect_ms(r->timeout_ms);
+	curl_off_t connect_us = -1, total_us = -1;
+
+	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curl_easy_getinfo(c, CURLINFO_TOTAL_TIME_T, &total_us);
+	return connect_us == 0 && connect_ms < r->timeout_ms && total_us >= 0 &&
+	    total_us < (curl_off_t)(connect_ms + r->timeout_ms) * 500;
+}
+
 static enum mirror_err
 map_error(CURLcode rc, const struct mirror_http *h,
 	  const struct mirror_http_req *r, struct mirror_error *err)
@@ -199,6 +220,10 @@ map_error(CURLcode rc, const struct mirror_http *h,
 
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
+		if (connect_timed_out(h->curl, r))
+			return mirror_error_set(err, MIRROR_ERR_STORE_CONNECT_TIMEOUT,
+			    "no connection to %.*s within %lld ms", n, r->url,
+			    (long long)mirror_bulkhead_connect_ms(r->timeout_ms));
 		return mirror_error_set(err, MIRROR_ERR_STORE_TIMEOUT,
 		    "no answer from %.*s within %lld ms", n, r->url,
 		    (long long)r->timeout_ms);
@@ -218,15 +243,35 @@ map_error(CURLcode rc, const struct mirror_http *h,
 	}
 }
 
+/* The bulkhead's counters for one request (bulkhead.h). */
+static void
+account(const struct mirror_http *h, enum mirror_err e, int64_t start_us)
+{
+	curl_off_t bytes = 0;
+	long status = 0;
+
+	curl_easy_getinfo(h->curl, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	mirror_bulkhead_record(mirror_store_fail_of(e, status),
+	    mirror_clock_us() - start_us, bytes > 0 ? (uint64_t)bytes : 0);
+}
+
 enum mirror_err
 mirror_http_do(struct mirror_http *h, const struct mirror_http_req *r,
 	       struct mirror_http_resp *resp, struct mirror_error *err)
 {
 	struct curl_slist *l;
 	char *ctype = NULL;
+	enum mirror_err e;
+	int64_t start;
 	CURLcode rc;
 
 	memset(resp, 0, sizeof *resp);
+	/* Before anything is sent: a slot on the store's origin, kept for the
+	 * whole mirror request (bulkhead.h). A busy origin fails at once. */
+	e = mirror_bulkhead_enter(r->url, err);
+	if (e != MIRROR_OK)
+		return e;
 	/* Reset drops the last request's options but keeps the live
 	 * connections and DNS cache: that is the point of the handle. */
 	curl_easy_reset(h->curl);
@@ -244,10 +289,13 @@ mirror_http_do(struct mirror_http *h, const struct mirror_http_req *r,
 		return mirror_error_set(err, MIRROR_ERR_INTERNAL,
 		    "libcurl refused an option");
 	}
+	start = mirror_clock_us();
 	rc = curl_easy_perform(h->curl);
 	curl_slist_free_all(l);
-	if (rc != CURLE_OK)
-		return map_error(rc, h, r, err);
+	e = rc != CURLE_OK ? map_error(rc, h, r, err) : MIRROR_OK;
+	account(h, e, start);
+	if (e != MIRROR_OK)
+		return e;
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
 	resp->content_type = ctype;

@@ -46,7 +46,8 @@ struct mirror_http_auth {
 struct mirror_http_req {
 	const char *url;           /* absolute http(s) URL, already allowlisted */
 	const char *form;          /* POST body (x-www-form-urlencoded), or NULL: GET */
-	int64_t timeout_ms;        /* connect + transfer, > 0 */
+	int64_t timeout_ms;        /* connect + transfer, > 0; connecting alone
+				    * gets at most MIRROR_STORE_CONNECT_TIMEOUT_MS */
 	size_t max_bytes;          /* ceiling on the decoded answer */
 	bool gzip;                 /* ask for a gzip-compressed answer */
 	const struct mirror_http_auth *auth;  /* or NULL */
@@ -70,7 +71,11 @@ void mirror_http_free(struct mirror_http *h);
 
 /*
  * Performs one request and fills *resp (any HTTP status counts as an
- * answer). Fails with MIRROR_ERR_STORE_TIMEOUT when the store did not
+ * answer). Fails with MIRROR_ERR_STORE_BUSY when the store's origin is at
+ * its cap (bulkhead.h; nothing is sent), MIRROR_ERR_STORE_CONNECT_TIMEOUT
+ * when no connection was made within the connect timeout
+ * (MIRROR_STORE_CONNECT_TIMEOUT_MS, at most timeout_ms),
+ * MIRROR_ERR_STORE_TIMEOUT when the store did not
  * answer within timeout_ms, MIRROR_ERR_STORE_CONNECT when it could not be
  * reached (refused, DNS, TLS, connection dropped), MIRROR_ERR_STORE when
  * the answer exceeded max_bytes; details in err name the URL's origin.

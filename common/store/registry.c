@@ -15,11 +15,13 @@
 
 extern const struct mirror_store mirror_store_sample;
 extern const struct mirror_store mirror_store_prometheus;
+extern const struct mirror_store mirror_store_graphite;
 
 /* One row per store. Order matters only for claims(): specific first. */
 static const struct mirror_store *const stores[] = {
 	&mirror_store_sample,
 	&mirror_store_prometheus,
+	&mirror_store_graphite,
 };
 
 #define NSTORES (sizeof stores / sizeof stores[0])

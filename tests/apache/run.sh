@@ -11,6 +11,7 @@
 #   guarded    Apache + mod_cgid, key check off, TLS client certificates
 #              and a 127.0.0.1-only allowlist (mirror-guards.conf), no
 #              URL prefix
+#   noconsole  Apache + mod_cgid with the stream console switched off
 # Before that, apache2 -t must accept the shipped files as
 # docs/DEPLOY-apache.md installs them (both gateways, and every guard on).
 # After the Python tests, the fcgi responder is stopped to see Apache's
@@ -97,7 +98,7 @@ apache_up() {
 	shift 2
 	HTTPD_DIR=$DEPLOY_WORK/apache-$name HTTPD_PORT=$(stack_free_port) HTTPD_GATEWAY=$gateway \
 		HTTPD_KEYS=api_key,rotated_key HTTPD_KEY_CHECK=on HTTPD_TLS_DIR=$TLS HTTPD_BIN_DIR=$BIN_DIR \
-		HTTPD_ALLOW="" HTTPD_CLIENT_CA="" HTTPD_FCGI_SOCK=""
+		HTTPD_ALLOW="" HTTPD_CLIENT_CA="" HTTPD_FCGI_SOCK="" HTTPD_CONSOLE=on HTTPD_CONSOLE_DIR=$TOP/console
 	local kv
 	for kv in "$@"; do
 		eval "${kv%%=*}=\${kv#*=}"
@@ -110,11 +111,13 @@ apache_up() {
 apache_up fcgi fcgi
 apache_up cgi cgi
 apache_up guarded cgi HTTPD_KEY_CHECK=off HTTPD_ALLOW=127.0.0.1 HTTPD_CLIENT_CA="$TLS/ca.pem" HTTPD_PREFIXES=
+apache_up noconsole cgi HTTPD_CONSOLE=off
 
 export DEPLOY_CA=$TLS/ca.pem DEPLOY_TLS_DIR=$TLS DEPLOY_KEY=api_key DEPLOY_KEY2=rotated_key
 export APACHE_FCGI_URL=${AP_URL[fcgi]} APACHE_FCGI_DIR=${AP_DIR[fcgi]}
 export APACHE_CGI_URL=${AP_URL[cgi]} APACHE_CGI_DIR=${AP_DIR[cgi]}
 export APACHE_GUARD_URL=${AP_URL[guarded]}
+export APACHE_OFF_URL=${AP_URL[noconsole]} MIRROR_CONSOLE_DIR=$TOP/console
 printf 'apache: nginx %s, Apache proxy_fcgi %s, Apache CGI %s, guarded %s; binaries from %s\n' \
 	"$NGINX_URL" "$APACHE_FCGI_URL" "$APACHE_CGI_URL" "$APACHE_GUARD_URL" "$BIN_DIR"
 

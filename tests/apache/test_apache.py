@@ -10,6 +10,8 @@ tests/apache/run.sh starts the servers and sets:
   APACHE_GUARD_URL                   Apache + CGI, key check off, client
                                      certificates, a 127.0.0.1 allowlist,
                                      no URL prefix
+  APACHE_OFF_URL                     Apache + CGI, the console switched off
+  MIRROR_CONSOLE_DIR                 the console's files (console/)
   NGINX_URL                          nginx + mirror-fcgi (the reference)
   DEPLOY_CA, DEPLOY_TLS_DIR          the test CA and certificates
   APACHE_PHASE=responder-down        run only ResponderDown
@@ -36,6 +38,13 @@ CGI_URL = ENV.get("APACHE_CGI_URL", "")
 CGI_DIR = ENV.get("APACHE_CGI_DIR", "")
 GUARD_URL = ENV.get("APACHE_GUARD_URL", "")
 NGINX_URL = ENV.get("NGINX_URL", "")
+OFF_URL = ENV.get("APACHE_OFF_URL", "")
+CONSOLE_DIR = ENV.get("MIRROR_CONSOLE_DIR", "")
+DYGRAPHS = "/usr/share/javascript/dygraphs"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+       "frame-ancestors 'none'")
+ERR_CONSOLE_405 = mirror_error("method not allowed", "the console is read with GET")
 
 ERR_UNAVAILABLE = mirror_error("mirror unavailable",
                                "Apache could not reach the mirror responder")
@@ -190,6 +199,99 @@ class Guarded(DeployCase):
         self.assertError(r, 403, ERR_FORBIDDEN)
 
 
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+class Console(DeployCase):
+    """The stream console (docs/CONSOLE.md) at /console/, as nginx serves
+    it: static files without a key, under the accepted prefixes, with a
+    strict Content-Security-Policy; Debian's dygraphs under lib/."""
+
+    FILES = [("/console/", "index.html", "text/html; charset=utf-8"),
+             ("/console/console.css", "console.css", "text/css; charset=utf-8"),
+             ("/console/favicon.svg", "favicon.svg", "image/svg+xml"),
+             ("/console/js/main.js", "js/main.js", "text/javascript; charset=utf-8"),
+             ("/stackstate/console/", "index.html", "text/html; charset=utf-8"),
+             ("/stackstate/console/js/api.js", "js/api.js", "text/javascript; charset=utf-8")]
+
+    def get(self, base, path, key=None, **kw):
+        return call(base, path, key=key, method="GET", **kw)
+
+    def assertConsoleFile(self, r, file, ctype, key_check=True):
+        self.assertEqual((r.status, r.header("Content-Type")), (200, ctype), r)
+        self.assertEqual(r.body, read(os.path.join(CONSOLE_DIR, file)))
+        self.assertEqual(r.header("Content-Security-Policy"), CSP)
+        self.assertEqual(r.header("X-Content-Type-Options"), "nosniff")
+        self.assertEqual(r.header("Referrer-Policy"), "no-referrer")
+        self.assertEqual(r.header("Strict-Transport-Security"), "max-age=63072000")
+        # a page for anyone carries no key, unless the check is off (then
+        # every answer carries the primary key, MIRROR-API.md "Transport")
+        self.assertEqual(r.all("X-MIRROR-API-KEY"), [] if key_check else [KEY])
+
+    def test_files_without_a_key(self):
+        for path, file, ctype in self.FILES:
+            with self.subTest(path=path):
+                self.assertConsoleFile(self.get(FCGI_URL, path), file, ctype)
+
+    def test_same_files_and_headers_as_nginx(self):
+        for path, _, _ in self.FILES:
+            a, n = self.get(FCGI_URL, path), self.get(NGINX_URL, path)
+            for h in ("Content-Type", "Content-Security-Policy", "X-Content-Type-Options",
+                      "Referrer-Policy"):
+                self.assertEqual(a.header(h), n.header(h), (path, h))
+            self.assertEqual((a.status, a.body), (n.status, n.body), path)
+
+    def test_dygraphs_from_debian(self):
+        for name, ctype in (("dygraph.min.js", "text/javascript; charset=utf-8"),
+                            ("dygraph.min.css", "text/css; charset=utf-8")):
+            r = self.get(FCGI_URL, "/stackstate/console/lib/" + name)
+            self.assertEqual((r.status, r.header("Content-Type")), (200, ctype))
+            self.assertEqual(r.body, read(os.path.join(DYGRAPHS, name)))
+
+    def test_redirect_to_the_slash(self):
+        r = self.get(FCGI_URL, "/stackstate/console")
+        self.assertEqual(r.status, 301)
+        self.assertEqual(r.header("Location"), FCGI_URL + "/stackstate/console/")
+
+    def test_unknown_console_paths_404(self):
+        for path in ("/other/console/", "/console/nope.js", "/console/lib/dygraph.js",
+                     "/console/js/", "/consoles/"):
+            with self.subTest(path=path):
+                self.assertError(self.get(FCGI_URL, path, key=KEY), 404, ERR_404)
+        self.assertError(self.get(FCGI_URL, "/other/console/"), 401, ERR_401)
+
+    def test_post_405(self):
+        r = call(FCGI_URL, "/console/index.html", {}, key=None)
+        self.assertError(r, 405, ERR_CONSOLE_405)
+
+    def test_mirror_paths_unchanged(self):
+        r = self.post("/stackstate/api/connection", connection_body())
+        self.assertEqual((r.status, r.body), (200, CONNECTION_OK))
+        self.assertEqual(r.header("Content-Security-Policy"), None)
+        self.assertError(self.post("/console/api/connection", connection_body()), 404, ERR_404)
+
+    def post(self, path, body):
+        return call(FCGI_URL, path, body)
+
+    def test_guards_apply(self):
+        self.assertError(self.get(GUARD_URL, "/console/"), 403, ERR_FORBIDDEN)
+        ctx = tls_context(cert="client")
+        self.assertConsoleFile(self.get(GUARD_URL, "/console/", ctx=ctx), "index.html",
+                               "text/html; charset=utf-8", key_check=False)
+        # no prefix configured there
+        self.assertError(self.get(GUARD_URL, "/stackstate/console/", ctx=ctx), 404, ERR_404)
+
+    def test_switched_off(self):
+        for path in ("/console/", "/console/js/main.js", "/stackstate/console/"):
+            with self.subTest(path=path):
+                self.assertError(self.get(OFF_URL, path), 401, ERR_401)
+                r = self.get(OFF_URL, path, key=KEY)
+                self.assertError(r, 404, ERR_404)
+                self.assertEqual(r.header("Content-Security-Policy"), None)
+
+
 class ResponderDown(DeployCase):
     """Run with APACHE_PHASE=responder-down, after the fcgi responder stopped."""
 
@@ -211,7 +313,7 @@ def main():
         names = ["ResponderDown"]
     else:
         names = [a for a in sys.argv[1:] if not a.startswith("-")] or [
-            "ApacheFcgi", "ApacheCgi", "ApacheVersusNginx", "Tls", "Guarded"]
+            "ApacheFcgi", "ApacheCgi", "ApacheVersusNginx", "Tls", "Guarded", "Console"]
     sys.exit(1 if run_tests(mod, "apache", names) else 0)
 
 

@@ -27,6 +27,8 @@ PY=${PYTHON:-python3}
 
 # shellcheck source=../../nginx/stack.sh
 . "$TOP/nginx/stack.sh"
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 for tool in prometheus promtool; do
 	command -v "$tool" >/dev/null || {
@@ -80,29 +82,13 @@ OUTSIDE_PORT=$(free_port)
 MIRROR_PORT=$(free_port)
 
 echo "prometheus tests: loading test data into $WORK/tsdb"
-"$PY" "$HERE/data.py" "$WORK/data.om"
-promtool tsdb create-blocks-from openmetrics "$WORK/data.om" "$WORK/tsdb" >"$WORK/promtool.log" 2>&1 || {
-	cat "$WORK/promtool.log" >&2
-	exit 1
-}
-printf 'global:\n  scrape_interval: 1m\n' >"$WORK/prometheus.yml"
+prom_load "$WORK"
 
 start_prometheus() {
-	local i
-	prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-		--web.listen-address="127.0.0.1:$PROM_PORT" \
-		--storage.tsdb.retention.time=20y >>"$WORK/prometheus.log" 2>&1 &
-	PROM_PID=$!
-	for ((i = 0; i < 300; i++)); do
-		if curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"; then
-			return 0
-		fi
-		kill -0 "$PROM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	tail -n 20 "$WORK/prometheus.log" >&2
-	echo "prometheus tests: Prometheus did not become ready" >&2
-	return 1
+	prom_start "$WORK" "$PROM_PORT" || {
+		echo "prometheus tests: Prometheus did not become ready" >&2
+		return 1
+	}
 }
 start_prometheus
 

@@ -13,10 +13,8 @@ Standard library only.
 import base64
 import http.client
 import json
-import math
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -25,7 +23,9 @@ import threading
 import time
 import unittest
 
-import data
+import data  # first: puts tests/lib on the path
+from mirror_client import Listener, Mirror, cond, host_port, points, read_request
+from mirror_ref import close
 
 ENV = os.environ
 MIRROR = ENV.get("PT_MIRROR_URL", "")          # https://localhost:PORT
@@ -46,6 +46,8 @@ S = data.BASE * 1000
 E = data.END * 1000
 MIN = 60000
 
+ask = Mirror(MIRROR, CA, KEY).ask
+
 # --- requests shaped like StackState's ------------------------------------
 
 
@@ -53,18 +55,6 @@ def details(url=None, **extra):
     d = {"backend": "prometheus", "url": url or PROM}
     d.update(extra)
     return d
-
-
-def cond(key, value):
-    if isinstance(value, list):
-        v = {"value": value, "_type": "InSetValue"}
-    elif isinstance(value, bool):
-        v = {"value": value, "_type": "BooleanValue"}
-    elif isinstance(value, float):
-        v = {"value": value, "_type": "DoubleValue"}
-    else:
-        v = {"value": value, "_type": "StringValue"}
-    return {"key": key, "value": v, "_type": "EqualityCondition"}
 
 
 GAUGE_A = [cond("__gauge__", data.GAUGE), cond("job", "mt"), cond("instance", "a")]
@@ -108,122 +98,7 @@ def metric_body(conditions, start, end, method=None, bucket=None,
             "query": q}
 
 
-PATHS = {"TestConnectionRequest": "/api/connection",
-         "FieldNamesRequest": "/api/field/name",
-         "FieldValuesRequest": "/api/field/value",
-         "MetricsRequest": "/api/metric"}
-
-
-class Answer:
-    def __init__(self, status, body, seconds):
-        self.status, self.body, self.seconds = status, body, seconds
-
-    def data(self):
-        return json.loads(self.body)
-
-    def __repr__(self):
-        return "<%d %s>" % (self.status, self.body[:400])
-
-
-def host_port(url):
-    rest = url.split("://", 1)[1]
-    host, port = rest.rsplit(":", 1)
-    return host, int(port)
-
-
-def ask(body, prefix="/stackstate"):
-    """POSTs body to the mirror through nginx, as StackState does."""
-    host, port = host_port(MIRROR)
-    ctx = ssl.create_default_context(cafile=CA)
-    conn = http.client.HTTPSConnection(host, port, timeout=60, context=ctx)
-    t0 = time.monotonic()
-    try:
-        conn.request("POST", prefix + PATHS[body["_type"]],
-                     body=json.dumps(body).encode(),
-                     headers={"Content-Type": "application/json",
-                              "X-MIRROR-API-KEY": KEY})
-        r = conn.getresponse()
-        return Answer(r.status, r.read().decode(), time.monotonic() - t0)
-    finally:
-        conn.close()
-
-
-def points(answer):
-    t = answer.data()["telemetry"]
-    return t["points"], t["isPartial"]
-
-
-def close(a, b):
-    return a == b or abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
 # --- fake stores ------------------------------------------------------------
-
-
-class Listener:
-    """A loopback TCP listener that counts the connections it accepts;
-    `serve` answers them (None: accept and never answer)."""
-
-    def __init__(self, port, serve=None):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen(16)
-        self.serve = serve
-        self.accepted = 0
-        self.requests = []
-        self.held = []
-        self.stopping = False
-        self.thread = threading.Thread(target=self.loop, daemon=True)
-        self.thread.start()
-
-    def loop(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            self.held.append(c)
-            if self.serve is not None:
-                threading.Thread(target=self.serve, args=(self, c), daemon=True).start()
-
-    def close(self):
-        self.stopping = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.sock.close()
-        # Also end the connections the mirror keeps alive, so that no
-        # later test talks to this listener's threads.
-        for c in self.held:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            c.close()
-        self.thread.join(5)
-
-
-def read_request(c):
-    """Reads one HTTP/1.1 request; returns (request line, headers, body)."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        chunk = c.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    head, body = buf.split(b"\r\n\r\n", 1)
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        k, v = line.split(":", 1)
-        headers[k.strip().lower()] = v.strip()
-    n = int(headers.get("content-length", "0"))
-    while len(body) < n:
-        body += c.recv(65536)
-    return lines[0], headers, body
 
 
 BUILDINFO = b'{"status":"success","data":{"version":"2.42.0"}}'

@@ -11,45 +11,11 @@
 #include <json.h>
 
 #include "json/json_in.h"
+#include "store/details.h"
 #include "prom.h"
 
-#define SECRET_MAX 8192
+#define SECRET_MAX MIRROR_STORE_SECRET_MAX
 #define DAY_S 86400
-
-/* Decision 6 of MIRROR-API.md: the store's timeout stays under the front
- * server's, so the client gets our JSON error rather than nginx's 504.
- * A larger request is clamped to the configured ceiling, not refused. */
-static enum mirror_err
-read_timeout(const struct mirror_conf *conf, struct json_object *d,
-	     struct mirror_prom_target *t, struct mirror_error *err)
-{
-	bool has_ms, has_s;
-	double s = 0;
-	int64_t ms = 0;
-	enum mirror_err e;
-
-	e = mirror_jin_int(d, "connectionDetails.requestTimeout", 1, INT64_MAX,
-	    false, &ms, &has_ms, err);
-	if (e == MIRROR_OK)
-		e = mirror_jin_double(d, "connectionDetails.request_timeout_seconds",
-		    false, &s, &has_s, err);
-	if (e != MIRROR_OK)
-		return e;
-	if (has_s && !(s > 0))
-		return mirror_error_set(err, MIRROR_ERR_BAD_REQUEST,
-		    "connectionDetails.request_timeout_seconds must be positive");
-	t->timeout_ms = conf->store_timeout_ms;
-	if (has_ms)
-		t->timeout_ms = ms;
-	else if (has_s)
-		t->timeout_ms = s * 1000.0 >= (double)conf->store_timeout_max_ms ?
-		    conf->store_timeout_max_ms : (int64_t)(s * 1000.0 + 0.5);
-	if (t->timeout_ms > conf->store_timeout_max_ms)
-		t->timeout_ms = conf->store_timeout_max_ms;
-	if (t->timeout_ms < 1)
-		t->timeout_ms = 1;
-	return MIRROR_OK;
-}
 
 /* Optional strings; each stays NULL when absent. */
 static enum mirror_err
@@ -179,22 +145,17 @@ mirror_prom_target_read(const struct mirror_conf *conf, const struct mirror_quer
 			struct mirror_prom_target *t, struct mirror_error *err)
 {
 	struct json_object *d = q->details;
-	const char *url = NULL;
 	enum mirror_err e;
 
 	memset(t, 0, sizeof *t);
 	t->max_bytes = conf->store_max_bytes;
-	e = mirror_jin_string(d, "connectionDetails.url", MIRROR_STORE_URL_MAX - 1,
-	    true, &url, NULL, err);
-	if (e == MIRROR_OK)
-		e = read_timeout(conf, d, t, err);
+	e = mirror_store_timeout(conf, d, &t->timeout_ms, err);
 	if (e == MIRROR_OK)
 		e = read_auth(d, t, err);
 	if (e == MIRROR_OK)
 		e = read_tuning(d, t, err);
 	/* Last, so a malformed request is refused before any look at URLs. */
 	if (e == MIRROR_OK)
-		e = mirror_store_allow(conf->store_allow, conf->nstore_allow, url,
-		    t->url, sizeof t->url, err);
+		e = mirror_store_url(conf, d, t->url, sizeof t->url, err);
 	return e;
 }

@@ -20,6 +20,7 @@
 #include <json.h>
 
 #include "clock.h"
+#include "store/call.h"
 #include "prom.h"
 
 /* Ceiling on a URL or form we build; selectors are bounded by the
@@ -46,40 +47,18 @@ mirror_prom_call(const struct mirror_prom_job *j, const char *path,
 		 const char *params, bool post, long *status,
 		 struct json_object **root, struct json_object **data)
 {
-	struct mirror_http_req req = {0};
+	struct mirror_store_call c = {
+		.http = j->http, .base = j->t->url, .auth = &j->t->auth,
+		.max_bytes = j->t->max_bytes, .gzip = j->t->gzip,
+		.timeout_ms = j->t->timeout_ms, .deadline = j->deadline, .err = j->err,
+	};
 	struct mirror_http_resp resp;
-	struct mirror_buf url;
 	enum mirror_err e;
 
 	*root = *data = NULL;
 	if (status != NULL)
 		*status = 0;
-	req.timeout_ms = j->deadline - (mirror_clock_us() / 1000);
-	if (req.timeout_ms <= 0)
-		return mirror_error_set(j->err, MIRROR_ERR_STORE_TIMEOUT, "%.200s did "
-		    "not give all answers within %lld ms", j->t->url,
-		    (long long)j->t->timeout_ms);
-	mirror_buf_init(&url, PARAMS_MAX);
-	mirror_buf_adds(&url, j->t->url);
-	mirror_buf_adds(&url, path);
-	if (!post && *params != '\0') {
-		mirror_buf_addc(&url, '?');
-		mirror_buf_adds(&url, params);
-	}
-	if (url.err != MIRROR_OK) {
-		mirror_buf_free(&url);
-		return mirror_error_set(j->err, MIRROR_ERR_NOMEM, "out of memory");
-	}
-	req.url = url.data;
-	req.form = post ? params : NULL;
-	req.max_bytes = j->t->max_bytes;
-	req.gzip = j->t->gzip;
-	req.auth = &j->t->auth;
-	e = mirror_http_do(j->http, &req, &resp, j->err);
-	mirror_buf_free(&url);
-	if (e == MIRROR_ERR_STORE_TIMEOUT)
-		mirror_error_set(j->err, e, "no answer from %.200s within %lld ms",
-		    j->t->url, (long long)j->t->timeout_ms);
+	e = mirror_store_request(&c, path, params, post, &resp);
 	if (status != NULL)
 		*status = e == MIRROR_OK ? resp.status : 0;
 	return e != MIRROR_OK ? e : mirror_prom_answer(&resp, root, data, j->err);

@@ -15,37 +15,11 @@
 
 #include <json.h>
 
+#include "store/answer.h"
 #include "prom.h"
 
 /* Prometheus answers nest five levels deep; leave room for others. */
 #define ANSWER_DEPTH 32
-
-static struct json_object *
-tokenize(const char *body, size_t len)
-{
-	struct json_tokener *tok;
-	struct json_object *root;
-	size_t end;
-	bool ok;
-
-	if (len > (size_t)INT_MAX)
-		return NULL;
-	tok = json_tokener_new_ex(ANSWER_DEPTH);
-	if (tok == NULL)
-		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-	root = json_tokener_parse_ex(tok, body, (int)len);
-	ok = root != NULL && json_tokener_get_error(tok) == json_tokener_success;
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	while (ok && end < len && body[end] != '\0' && strchr(" \t\r\n", body[end]))
-		end++;
-	if (!ok || end != len) {
-		json_object_put(root);
-		return NULL;
-	}
-	return root;
-}
 
 /* A string member, or NULL. */
 static const char *
@@ -72,7 +46,7 @@ enum mirror_err
 mirror_prom_answer(const struct mirror_http_resp *r, struct json_object **root,
 		   struct json_object **data, struct mirror_error *err)
 {
-	struct json_object *obj = tokenize(r->body, r->len);
+	struct json_object *obj = mirror_store_json(r->body, r->len, ANSWER_DEPTH);
 	const char *status = obj != NULL ? str_member(obj, "status") : NULL;
 	const char *etype, *msg;
 
