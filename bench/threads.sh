@@ -12,7 +12,10 @@
 #
 # Settings: BENCH_THREADS ("2 4 8 16 32 64"), BENCH_DELAY_US (1000),
 # BENCH_DURATION (s, 5), BENCH_RUNS (3), BENCH_CONNS (64), BENCH_CASE
-# (connection | field_names). Thread counts are measured round robin,
+# (connection | field_names), BENCH_INFLIGHT (the bulkhead's cap on calls
+# to the one store, MIRROR_STORE_MAX_INFLIGHT; default: the thread count,
+# so the threads are what is measured: answers past a lower cap are 503s,
+# which wrk counts as errors). Thread counts are measured round robin,
 # one run of each per round, so drift of a shared machine hits all alike.
 # Results: a Markdown table on stdout and in bench/out/threads-<time>.md,
 # wrk's raw output beside it. The "mirror CPU" column is the responder's
@@ -91,7 +94,8 @@ fcgi_ticks() {
 # One run at $1 threads: "req/s p50 p99 cpu_us_per_request".
 measure() {
 	local t=$1 log=$2 before after r
-	MIRROR_THREADS=$t STACK_DIR=$WORK/stack STACK_PORT=$PORT STACK_KEYS=api_key \
+	MIRROR_THREADS=$t MIRROR_STORE_MAX_INFLIGHT=${BENCH_INFLIGHT:-$t} \
+		STACK_DIR=$WORK/stack STACK_PORT=$PORT STACK_KEYS=api_key \
 		STACK_KEY_CHECK=on stack_start >/dev/null 2>&1
 	code=$(curl -s -o "$WORK/answer" -w '%{http_code}' --cacert "$STACK_CA" \
 		-H 'X-MIRROR-API-KEY: api_key' --data-binary "@$WORK/body.json" "$STACK_URL$path")
