@@ -12,11 +12,12 @@
  * back to the kernel, and every request then pays page faults on fresh
  * pages: a quarter of its CPU time in bench/bench_handle
  * (docs/PERFORMANCE.md). Requests up to MIRROR_ALLOC_KEEP bytes are
- * served from the heap and the heap keeps up to twice that; larger ones
- * still get their own mappings, returned when freed. Elsewhere a no-op.
+ * served from the heap and each heap (glibc has up to 8 per core for the
+ * threads) keeps up to twice that free; larger ones still get their own
+ * mappings, returned when freed. Elsewhere a no-op.
  */
 void mirror_alloc_tune(void);
 
-#define MIRROR_ALLOC_KEEP (4 * 1024 * 1024)
+#define MIRROR_ALLOC_KEEP (1024 * 1024)
 
 #endif
