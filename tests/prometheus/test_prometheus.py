@@ -104,12 +104,34 @@ def metric_body(conditions, start, end, method=None, bucket=None,
 BUILDINFO = b'{"status":"success","data":{"version":"2.42.0"}}'
 
 
+def prometheus3(path, body):
+    import urllib.parse
+    if "buildinfo" in path:
+        answer = (b'{"status":"success","data":{"version":"3.1.0","revision":"f",'
+                  b'"branch":"HEAD","buildUser":"u","buildDate":"d","goVersion":"go1.23"}}')
+    elif "query_range" in path:
+        f = urllib.parse.parse_qs(body.decode())
+        t, end, step = float(f["start"][0]), float(f["end"][0]), float(f["step"][0])
+        values = []
+        while t <= end + 1e-9:
+            values.append([round(t, 3), "1"])
+            t += step
+        answer = json.dumps({"status": "success", "data": {"resultType": "matrix",
+                             "result": [{"metric": {}, "values": values}]}}).encode()
+    else:
+        answer = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(answer)) + answer
+
+
 def fake_store(listener, c):
     """Answers by the first path segment of the base URL:
     /garbage: 200 text/html junk; /big: JSON larger than the mirror's cap;
     /slow: an empty matrix after 0.3 s; /overload: Prometheus' 503 error;
-    /redirect: 302 to the listener outside the allowlist; /record:
-    Prometheus-like answers, remembering each request's headers."""
+    /redirect: 302 to the listener outside the allowlist; /v3: the build
+    info of Prometheus 3 and, for query_range, the value 1 at every step
+    (empty matrices otherwise); /record: Prometheus-like answers,
+    remembering each request's headers."""
     try:
         while True:
             req = read_request(c)
@@ -135,6 +157,8 @@ def fake_store(listener, c):
                           b'"error":"too many concurrent queries"}')
                 reply = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
                          b"application/json\r\nContent-Length: %d\r\n\r\n" % len(answer)) + answer
+            elif path.startswith("/v3"):
+                reply = prometheus3(path, body)
             elif path.startswith("/redirect"):
                 reply = (b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/\r\n"
                          b"Content-Length: 0\r\n\r\n" % OUTSIDE_PORT)
@@ -578,6 +602,29 @@ class Pushdown(unittest.TestCase):
         self.assertEqual(pushed_buckets(), before)
         a = ask(metric_body(DENSE, DS, DE, "MAX", MIN, d=details(pushdown="no")))
         self.assertEqual(a.status, 400, a)
+
+    def test_prometheus_3_windows(self):
+        """Prometheus 3's ranges leave out their left end: the window of a
+        bucket is then B, not B - 1 ms (a fake store with 3.x build info)."""
+        import urllib.parse
+        fake = Listener(FAKE_PORT, fake_store)
+        try:
+            url = "http://127.0.0.1:%d/v3" % FAKE_PORT
+            a = ask(metric_body([cond("__gauge__", "up")], DS + 1000, DS + 10 * MIN,
+                                "MAX", MIN, d=details(url)))
+        finally:
+            fake.close()
+        self.assertEqual(a.status, 200, a)
+        forms = [urllib.parse.parse_qs(b.decode()) for line, _, b in fake.requests
+                 if "query_range" in line]
+        self.assertEqual(len(forms), 1)
+        self.assertEqual(forms[0]["query"], ["(max_over_time(up[60000ms]))"])
+        self.assertEqual((forms[0]["start"], forms[0]["end"], forms[0]["step"]),
+                         (["%d.999" % (DS // 1000 + 119)], ["%d.999" % (DS // 1000 + 599)],
+                          ["60.000"]))
+        # The cut first bucket asked raw found nothing; the nine whole ones, 1.
+        self.assertEqual(points(a), ([[1.0, DS + k * MIN, DS + (k + 1) * MIN]
+                                      for k in range(1, 10)], False))
 
     def test_expression_and_counter_keep_the_raw_way(self):
         before = pushed_buckets()
