@@ -256,7 +256,7 @@ min_of(const double *a, size_t n)
 static double
 percentile(const struct slice *s)
 {
-	double r = s->rank * (double)(s->n - 1), frac, lo, hi, d;
+	double r = s->rank * (double)(s->n - 1), frac, lo, hi;
 	size_t k = (size_t)r, i;
 
 	if (s->n == 1)
@@ -269,7 +269,14 @@ percentile(const struct slice *s)
 	if (frac == 0.0 || k + 1 >= s->n)
 		return lo;
 	hi = min_of(s->tmp + k + 1, s->n - k - 1);
-	d = hi - lo;
+	return mirror_agg_interpolate(lo, hi, frac);
+}
+
+double
+mirror_agg_interpolate(double lo, double hi, double frac)
+{
+	double d = hi - lo;
+
 	/* Values of opposite sign near DBL_MAX: the difference overflows. */
 	if (!isfinite(d))
 		return lo * (1.0 - frac) + hi * frac;
@@ -317,6 +324,20 @@ mirror_agg_name(enum mirror_agg m)
 	if ((unsigned)m >= MIRROR_AGG_MAX)
 		return NULL;
 	return methods[m].name;
+}
+
+bool
+mirror_agg_zero_fill(enum mirror_agg m)
+{
+	return (unsigned)m < MIRROR_AGG_MAX && methods[m].zero_fill;
+}
+
+double
+mirror_agg_rank(enum mirror_agg m)
+{
+	if ((unsigned)m >= MIRROR_AGG_MAX || methods[m].reduce != percentile)
+		return -1.0;
+	return methods[m].rank;
 }
 
 uint64_t

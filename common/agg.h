@@ -43,6 +43,19 @@ enum mirror_agg mirror_agg_parse(const char *name);
 /* API name of a method, or NULL when out of range. */
 const char *mirror_agg_name(enum mirror_agg m);
 
+/* True for the methods decision 2 has report 0 for an empty bucket. */
+bool mirror_agg_zero_fill(enum mirror_agg m);
+
+/* p in [0, 1] of a PERCENTILE method (decision 3); -1 for the others. */
+double mirror_agg_rank(enum mirror_agg m);
+
+/*
+ * Decision 3's step between the values at ranks floor r and ceil r,
+ * frac = r - floor r, with the very arithmetic of the engine's own
+ * percentiles (so a store's order statistics give its answer exactly).
+ */
+double mirror_agg_interpolate(double lo, double hi, double frac);
+
 /*
  * Number of buckets of size bucket_ms that intersect [start_ms, end_ms)
  * (decision 1); 0 when the range is empty. bucket_ms must be > 0.

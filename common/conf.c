@@ -77,11 +77,13 @@ mirror_conf_defaults(struct mirror_conf *c)
 	/* A connection test asks one small question; any live store answers
 	 * it in milliseconds. */
 	c->store_test_timeout_ms = 5000;
-	/* Threads mostly wait on stores, so more than cores is right; with 8
-	 * and the bulkhead at half, one store gets the 4 concurrent calls the
-	 * old default of 4 threads gave it, and 4 stay free when it hangs
-	 * (docs/PROMETHEUS.md, "Slow and sick stores"). */
-	c->threads = 8;
+	/* Threads mostly wait on stores, so more than cores is right. With a
+	 * store 1 ms away, 16 calls in flight keep the two cores busy where 8
+	 * left a quarter of the rate on the table (bench/threads.sh); the
+	 * bulkhead gives one store half the threads, so 32. An idle thread
+	 * costs virtual memory only (docs/PERFORMANCE.md, "Threads for a
+	 * store 1 ms away"). */
+	c->threads = 32;
 	c->default_backend = strdup("sample");
 	return c->default_backend ? MIRROR_OK : MIRROR_ERR_NOMEM;
 }

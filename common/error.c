@@ -38,7 +38,6 @@ static const struct err_row rows[MIRROR_ERR_MAX] = {
 	[MIRROR_ERR_NOMEM] = {500, "RemoteMirrorError", "out of memory"},
 	[MIRROR_ERR_INTERNAL] = {500, "RemoteMirrorError", "internal error"},
 	/* handle.c falls back on it; reaching a client would be a bug. */
-	[MIRROR_ERR_NOT_PUSHED] = {500, "RemoteMirrorError", "internal error"},
 };
 
 static const struct err_row *

@@ -27,8 +27,6 @@ enum mirror_err {
 	MIRROR_ERR_STORE,           /* 500 RemoteMirrorError from the store */
 	MIRROR_ERR_NOMEM,           /* 500 RemoteMirrorError: out of memory */
 	MIRROR_ERR_INTERNAL,        /* 500 RemoteMirrorError: a mirror bug */
-	MIRROR_ERR_NOT_PUSHED,      /* a store declines to aggregate (store.h,
-				       metric_buckets); never answered */
 	MIRROR_ERR_MAX
 };
 

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "mirror.h"
 #include "parse.h"
+#include "pushdown.h"
 #include "respond.h"
 #include "store/bulkhead.h"
 #include "store/store.h"
@@ -172,57 +173,53 @@ answer_raw(struct job *j, const struct mirror_series *s)
 	    partial || s->truncated);
 }
 
-/* Buckets an aggregated answer may hold: those the range spans, at most
- * MIRROR_MAX_BUCKETS. */
-static size_t
-bucket_cap(const struct job *j)
+/* The engine over all the store's points of the range. */
+static enum mirror_err
+raw_buckets(struct job *j, const struct mirror_call *call, struct mirror_bucket *out,
+	    size_t cap, size_t *n, bool *partial)
+{
+	struct mirror_series s;
+	enum mirror_err e;
+
+	mirror_series_init(&s, j->conf->max_store_points);
+	e = j->store->metric_points(call, &s);
+	if (e == MIRROR_OK) {
+		mirror_series_clean(&s, j->q.nan_as_zero);
+		e = mirror_agg_run(j->q.agg, s.pts, s.len, j->q.start_ms, j->q.end_ms,
+		    j->q.bucket_ms, out, cap, n, partial);
+		*partial = *partial || s.truncated;
+		if (e == MIRROR_OK)
+			mirror_metrics_buckets(0, *n);
+		else if (e == MIRROR_ERR_NOMEM)
+			mirror_error_set(&j->err, e, "out of memory aggregating");
+		else
+			mirror_error_set(&j->err, e, "the buckets of this range do "
+			    "not fit in epoch milliseconds");
+	}
+	mirror_series_free(&s);
+	return e;
+}
+
+/* Pushed down to the store where it can (pushdown.c), else the engine's. */
+static enum mirror_err
+answer_buckets(struct job *j, const struct mirror_call *call)
 {
 	uint64_t span = mirror_agg_bucket_count(j->q.start_ms, j->q.end_ms,
 	    j->q.bucket_ms);
-
-	return span < j->conf->max_buckets ? (size_t)span : j->conf->max_buckets;
-}
-
-static enum mirror_err
-answer_buckets(struct job *j, const struct mirror_series *s)
-{
-	size_t cap = bucket_cap(j);
+	size_t cap = span < j->conf->max_buckets ? (size_t)span : j->conf->max_buckets;
 	struct mirror_bucket *out = malloc((cap ? cap : 1) * sizeof *out);
 	size_t n = 0;
-	bool partial = false;
+	bool partial = false, used = false;
 	enum mirror_err e;
 
 	if (out == NULL)
 		return mirror_error_set(&j->err, MIRROR_ERR_NOMEM, "out of memory");
-	e = mirror_agg_run(j->q.agg, s->pts, s->len, j->q.start_ms, j->q.end_ms,
-	    j->q.bucket_ms, out, cap, &n, &partial);
+	e = mirror_pushdown_run(j->store, call, out, cap, &n, &partial, &used);
+	if (e == MIRROR_OK && !used)
+		e = raw_buckets(j, call, out, cap, &n, &partial);
 	if (e == MIRROR_OK)
-		mirror_respond_aggregated(&j->body, out, n, partial || s->truncated);
-	else if (e == MIRROR_ERR_NOMEM)
-		mirror_error_set(&j->err, e, "out of memory aggregating");
-	else
-		mirror_error_set(&j->err, e, "the buckets of this range do not fit "
-		    "in epoch milliseconds");
+		mirror_respond_aggregated(&j->body, out, n, partial);
 	free(out);
-	return e;
-}
-
-/* The store aggregates (store.h, metric_buckets); MIRROR_ERR_NOT_PUSHED
- * when it declines. An empty range has no bucket to ask for. */
-static enum mirror_err
-answer_pushed(struct job *j, const struct mirror_call *call)
-{
-	struct mirror_buckets out = {NULL, bucket_cap(j), 0, false};
-	enum mirror_err e;
-
-	out.b = malloc(out.max * sizeof *out.b);
-	if (out.b == NULL)
-		return mirror_error_set(&j->err, MIRROR_ERR_NOMEM, "out of memory");
-	e = j->store->metric_buckets(call, &out);
-	if (e == MIRROR_OK)
-		mirror_respond_aggregated(&j->body, out.b,
-		    out.len < out.max ? out.len : out.max, out.partial);
-	free(out.b);
 	return e;
 }
 
@@ -232,21 +229,13 @@ answer_metric(struct job *j, const struct mirror_call *call)
 	struct mirror_series s;
 	enum mirror_err e;
 
-	if (j->q.aggregated && j->store->metric_buckets != NULL &&
-	    bucket_cap(j) > 0) {
-		e = answer_pushed(j, call);
-		if (e != MIRROR_ERR_NOT_PUSHED)
-			return e;
-		mirror_error_clear(&j->err);
-	}
+	if (j->q.aggregated)
+		return answer_buckets(j, call);
 	mirror_series_init(&s, j->conf->max_store_points);
 	e = j->store->metric_points(call, &s);
 	if (e == MIRROR_OK) {
 		mirror_series_clean(&s, j->q.nan_as_zero);
-		if (j->q.aggregated)
-			e = answer_buckets(j, &s);
-		else
-			answer_raw(j, &s);
+		answer_raw(j, &s);
 	}
 	mirror_series_free(&s);
 	return e;

@@ -18,6 +18,14 @@ static const double bounds[MIRROR_METRICS_BOUNDS] = {0.001, 0.0025, 0.005,
 static atomic_ullong requests[MIRROR_METHOD_MAX + 1][MIRROR_ERR_MAX];
 static atomic_ullong le[MIRROR_METHOD_MAX + 1][NBOUNDS];
 static atomic_ullong sum_us[MIRROR_METHOD_MAX + 1];
+static atomic_ullong buckets_by_store, buckets_by_mirror;
+
+void
+mirror_metrics_buckets(uint64_t by_store, uint64_t by_mirror)
+{
+	atomic_fetch_add_explicit(&buckets_by_store, by_store, memory_order_relaxed);
+	atomic_fetch_add_explicit(&buckets_by_mirror, by_mirror, memory_order_relaxed);
+}
 
 double
 mirror_metrics_bound(size_t i)
@@ -146,6 +154,20 @@ write_histogram(struct mirror_buf *b, int m)
 	mirror_buf_adds(b, line);
 }
 
+static void
+write_buckets(struct mirror_buf *b)
+{
+	char line[200];
+
+	mirror_buf_adds(b, "# HELP mirror_aggregated_buckets_total Buckets of aggregated "
+	    "answers, by who computed them: the store (pushed down) or the mirror "
+	    "from raw points.\n# TYPE mirror_aggregated_buckets_total counter\n");
+	snprintf(line, sizeof line, "mirror_aggregated_buckets_total{by=\"store\"} %llu\n"
+	    "mirror_aggregated_buckets_total{by=\"mirror\"} %llu\n",
+	    load(&buckets_by_store), load(&buckets_by_mirror));
+	mirror_buf_adds(b, line);
+}
+
 void
 mirror_metrics_write(struct mirror_buf *b)
 {
@@ -158,4 +180,5 @@ mirror_metrics_write(struct mirror_buf *b)
 	for (m = 0; m <= MIRROR_METHOD_MAX; m++)
 		write_histogram(b, m);
 	mirror_bulkhead_metrics_write(b);
+	write_buckets(b);
 }

@@ -27,6 +27,10 @@ double mirror_metrics_bound(size_t i);
  * MIRROR_METRICS_BOUNDS when it is above them all. */
 size_t mirror_metrics_bucket(int64_t duration_us);
 
+/* Counts aggregated buckets: answered by the store itself (pushed down,
+ * store.h) and computed by the mirror from raw points. */
+void mirror_metrics_buckets(uint64_t by_store, uint64_t by_mirror);
+
 /* Writes every counter in Prometheus text exposition format 0.0.4. */
 void mirror_metrics_write(struct mirror_buf *b);
 

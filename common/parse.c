@@ -250,6 +250,9 @@ read_details(const struct mirror_conf *conf, struct json_object *root,
 	e = mirror_jin_string(details, "connectionDetails.backend", 64, false,
 	    &q->backend, NULL, err);
 	if (e == MIRROR_OK)
+		e = mirror_jin_bool(details, "connectionDetails.pushdown", false,
+		    &q->pushdown, NULL, err);
+	if (e == MIRROR_OK)
 		e = mirror_jin_string(details, "connectionDetails.nan_interpretation",
 		    16, false, &nan, NULL, err);
 	if (e != MIRROR_OK || nan == NULL)

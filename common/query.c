@@ -49,6 +49,7 @@ mirror_query_init(struct mirror_query *q)
 	q->limit = INT64_MAX;
 	q->field.type = MIRROR_FIELD_STRING;
 	q->agg = MIRROR_AGG_MAX;
+	q->pushdown = true;
 }
 
 static void

@@ -64,6 +64,9 @@ struct mirror_query {
 	const char *backend;          /* borrowed from details */
 	/* connectionDetails.nan_interpretation == "ZERO" (decision 5). */
 	bool nan_as_zero;
+	/* connectionDetails.pushdown (default true): a store that can
+	 * aggregate exactly may (store.h, metric_buckets). */
+	bool pushdown;
 
 	struct mirror_condition *conds;  /* owned array */
 	size_t nconds;

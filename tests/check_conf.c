@@ -104,7 +104,7 @@ static const struct default_row default_rows[] = {
 	{"MIRROR_STORE_TEST_TIMEOUT_MS", 5000},
 	/* Unset: half the threads (check_bulkhead.c). */
 	{"MIRROR_STORE_MAX_INFLIGHT", 0},
-	{"MIRROR_THREADS", 8},
+	{"MIRROR_THREADS", 32},
 };
 
 START_TEST(test_conf_default)
@@ -225,7 +225,7 @@ static const struct load_row good_rows[] = {
 	    "50000"), MIRROR_OK, NULL, "MIRROR_STORE_TIMEOUT_MS", 50000},
 	/* An empty variable is an unset one. */
 	GOOD("MIRROR_MAX_BODY_BYTES", "", 1048576),
-	GOOD("MIRROR_THREADS", "", 8),
+	GOOD("MIRROR_THREADS", "", 32),
 	/* Leading zeros are still decimal (not octal). */
 	GOOD("MIRROR_THREADS", "010", 10),
 };

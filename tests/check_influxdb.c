@@ -450,39 +450,36 @@ static const struct details_row {
 	enum mirror_err e;
 	int64_t timeout_ms;
 	const char *rp;
-	bool pushdown;
 } details_rows[] = {
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\"}", MIRROR_OK, 10000,
-	 NULL, true},
+	 NULL},
 	{"{\"url\":\"http://127.0.0.1:8086/\",\"database\":\"mt\",\"retention_policy\":"
-	 "\"h1\",\"requestTimeout\":1500,\"pushdown\":false}", MIRROR_OK, 1500, "h1", false},
+	 "\"h1\",\"requestTimeout\":1500,\"pushdown\":false}", MIRROR_OK, 1500, "h1"},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"retention_policy\":\"\"}",
-	 MIRROR_OK, 10000, NULL, true},
+	 MIRROR_OK, 10000, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\","
-	 "\"request_timeout_seconds\":1e9}", MIRROR_OK, 50000, NULL, true},
+	 "\"request_timeout_seconds\":1e9}", MIRROR_OK, 50000, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"token\":\"u:p\"}",
-	 MIRROR_OK, 10000, NULL, true},
+	 MIRROR_OK, 10000, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"username\":\"u\","
 	 "\"password\":\"p\",\"chunk_size\":5,\"value_group_threshold\":0,\"gzip\":true}",
-	 MIRROR_OK, 10000, NULL, true},
-	{"{\"url\":\"http://127.0.0.1:8086\"}", MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
+	 MIRROR_OK, 10000, NULL},
+	{"{\"url\":\"http://127.0.0.1:8086\"}", MIRROR_ERR_BAD_REQUEST, 0, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"\"}", MIRROR_ERR_BAD_REQUEST,
-	 0, NULL, true},
+	 0, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":5}", MIRROR_ERR_BAD_REQUEST,
-	 0, NULL, true},
-	{"{\"database\":\"mt\"}", MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
+	 0, NULL},
+	{"{\"database\":\"mt\"}", MIRROR_ERR_BAD_REQUEST, 0, NULL},
 	{"{\"url\":\"http://10.0.0.1:8086\",\"database\":\"mt\"}", MIRROR_ERR_BAD_REQUEST,
-	 0, NULL, true},
+	 0, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"token\":\"a\\nb\"}",
-	 MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
+	 MIRROR_ERR_BAD_REQUEST, 0, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"token\":\"t\","
-	 "\"username\":\"u\"}", MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
+	 "\"username\":\"u\"}", MIRROR_ERR_BAD_REQUEST, 0, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"chunk_size\":0}",
-	 MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
-	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"pushdown\":\"no\"}",
-	 MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
+	 MIRROR_ERR_BAD_REQUEST, 0, NULL},
 	{"{\"url\":\"http://127.0.0.1:8086\",\"database\":\"mt\",\"requestTimeout\":0}",
-	 MIRROR_ERR_BAD_REQUEST, 0, NULL, true},
+	 MIRROR_ERR_BAD_REQUEST, 0, NULL},
 };
 
 START_TEST(test_details)
@@ -511,7 +508,6 @@ START_TEST(test_details)
 			ck_assert_ptr_null(t.rp);
 		else
 			ck_assert_str_eq(t.rp, r->rp);
-		ck_assert_int_eq(t.pushdown, r->pushdown);
 	} else {
 		ck_assert(err.details[0] != '\0');
 	}

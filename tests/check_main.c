@@ -11,7 +11,7 @@ main(void)
 	Suite *(*const suites[])(void) = {
 		conf_suite, buf_suite, json_out_suite, series_suite, agg_suite,
 		parse_suite, sample_suite, handle_suite, gateway_suite,
-		prometheus_suite, graphite_suite, bulkhead_suite, influxdb_suite,
+		prometheus_suite, graphite_suite, bulkhead_suite, influxdb_suite, pushdown_suite,
 		json_stream_suite, decimal_suite, media_suite,
 	};
 	SRunner *sr = srunner_create(NULL);

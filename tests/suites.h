@@ -20,5 +20,6 @@ Suite *influxdb_suite(void);
 Suite *json_stream_suite(void);
 Suite *decimal_suite(void);
 Suite *media_suite(void);
+Suite *pushdown_suite(void);
 
 #endif

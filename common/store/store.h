@@ -22,25 +22,34 @@
 
 struct json_object;
 
+/* What a store says of one bucket it was asked to aggregate itself. */
+enum mirror_bucket_state {
+	MIRROR_BUCKET_RAW,     /* not answered: the core computes it from points */
+	MIRROR_BUCKET_VALUE,   /* value is the engine's answer for the bucket */
+	MIRROR_BUCKET_EMPTY,   /* no point falls in the bucket */
+	MIRROR_BUCKET_STATE_MAX
+};
+
+/*
+ * The buckets of an aggregated query: n consecutive epoch-aligned
+ * buckets of q->bucket_ms from `first` on, the ones intersecting
+ * [q->start_ms, q->end_ms) (MIRROR-API.md decision 1). The core sizes
+ * and owns the arrays, every state MIRROR_BUCKET_RAW on entry.
+ */
+struct mirror_store_buckets {
+	int64_t first;                 /* start of bucket 0, epoch ms */
+	size_t n;
+	double *value;
+	unsigned char *state;          /* enum mirror_bucket_state */
+	bool answered;                 /* the store took the query at all */
+};
+
 /* Everything one store call needs; all borrowed for the call's duration. */
 struct mirror_call {
 	void *state;                   /* the store's per-worker state, or NULL */
 	const struct mirror_conf *conf;
 	const struct mirror_query *q;
 	struct mirror_error *err;      /* filled on failure */
-};
-
-/*
- * Room for the answer of metric_buckets(), owned by the core: b has room
- * for max buckets, max being the buckets [q->start_ms, q->end_ms) spans,
- * capped by MIRROR_MAX_BUCKETS; at least 1 (an empty range is never
- * pushed down).
- */
-struct mirror_buckets {
-	struct mirror_bucket *b;
-	size_t max;
-	size_t len;                    /* filled by the store */
-	bool partial;                  /* filled by the store */
 };
 
 struct mirror_store {
@@ -81,32 +90,21 @@ struct mirror_store {
 
 	/*
 	 * Optional: an aggregated query (q->aggregated) answered by the store
-	 * itself ("pushed down"). Either it gives exactly what the core's
-	 * engine (agg.c) would give from the points metric_points returns,
-	 * after decision 5 for q->nan_as_zero, or it declines:
-	 *  - bucket k covers [k*B, (k+1)*B) ms, B = q->bucket_ms, aligned to
-	 *    the epoch (decision 1); out->b[i].start and .end are those
-	 *    unclipped bounds, even for the first and last bucket, which the
-	 *    range cuts: their value uses only the points inside both the
-	 *    bucket and [q->start_ms, q->end_ms);
-	 *  - every bucket that intersects the range is reported, earliest
-	 *    first, except empty ones: SUM and EVENT_COUNT report 0 for them,
-	 *    every other method leaves them out (decision 2);
-	 *  - values are finite and equal to the engine's up to the rounding of
-	 *    a different summation order (1e-12 relative; tests/influxdb/
-	 *    proves it for its store);
-	 *  - at most out->max buckets: when reported buckets were left out
-	 *    beyond them, out->partial is true (the core's MIRROR_MAX_BUCKETS
-	 *    cut); a pushed-down answer reads no points, so MIRROR_MAX_STORE_
-	 *    POINTS does not cut it.
-	 * Returns MIRROR_ERR_NOT_PUSHED, with out->len 0 and call->err left
-	 * clear, when the store cannot promise that answer (the method, the
-	 * field's type, a store that cannot represent a sum, a series that
-	 * might not exist, ...): the core then asks metric_points and
-	 * aggregates itself. Any other error is the answer.
+	 * itself ("pushed down"; common/pushdown.c puts the answer together).
+	 * For each bucket of out it may set a VALUE, bit for bit what agg.c
+	 * computes, after decision 5 for q->nan_as_zero, from the points
+	 * metric_points returns for the part of the bucket inside [q->start_ms,
+	 * q->end_ms); or EMPTY, when no such point exists; or leave it RAW for
+	 * the core to compute from metric_points over that bucket's span.
+	 * Declining the whole query (out->answered false, MIRROR_OK: the
+	 * method, the field's type, a series that might not exist, ...) sends
+	 * it the raw way; so do MIRROR_ERR_STORE and MIRROR_ERR_BAD_REQUEST,
+	 * so that the raw path gives its own answer or error. Any other error
+	 * is the answer. Each store's tests prove the equality for what it
+	 * pushes down (tests/prometheus, tests/influxdb).
 	 */
 	enum mirror_err (*metric_buckets)(const struct mirror_call *call,
-					  struct mirror_buckets *out);
+					  struct mirror_store_buckets *out);
 };
 
 /* --- registry.c -------------------------------------------------------- */

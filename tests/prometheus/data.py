@@ -62,6 +62,34 @@ def counter_a():
     return out
 
 
+def dense():
+    """A 1 s gauge over 2 h, the shape of a dense store (the pushdown
+    tests): 3-decimal values, so sums and interpolations round; samples
+    on bucket boundaries and a millisecond before them; a 150 s gap
+    (empty buckets, and buckets cut short); NaN now and then; one +Inf
+    and one -Inf."""
+    out = []
+    for i in range(DENSE_S):
+        if 1800 <= i < 1950:
+            continue
+        if i % 997 == 3:
+            v = float("nan")
+        elif i == 4000:
+            v = float("inf")
+        elif i == 5000:
+            v = float("-inf")
+        else:
+            v = ((i * 7919) % 100000) / 1000.0 - 37.5
+        # Every 11th a millisecond early: on a multiple of the bucket
+        # size it is the last sample of the bucket before, which tells
+        # the windows [t - R, t] and (t - R, t] apart.
+        out.append(((BASE + i) * 1000 - (1 if i % 11 == 0 else 0), v))
+    return out
+
+
+DENSE = "mt_dense"
+DENSE_S = 7200
+
 ESCAPED = 'a"b\\c'   # label value with a quote and a backslash
 
 
@@ -71,6 +99,7 @@ def series():
         (GAUGE, {"job": "mt", "instance": "a"}, gauge_a()),
         (GAUGE, {"job": "mt", "instance": "b"}, gauge_b()),
         (COUNTER, {"job": "mt", "instance": "a"}, counter_a()),
+        (DENSE, {"job": "mt", "instance": "d"}, dense()),
         ("mt_esc", {"job": "mt", "path": ESCAPED},
          [((BASE + 60 * i) * 1000, 1.0 + i) for i in range(5)]),
         ("mt_esc", {"job": "mt", "path": "x.y"},
@@ -95,6 +124,8 @@ def om_escape(v):
 def om_number(v):
     if math.isnan(v):
         return "NaN"
+    if math.isinf(v):
+        return "+Inf" if v > 0 else "-Inf"
     return repr(v)
 
 

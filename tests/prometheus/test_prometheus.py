@@ -11,10 +11,12 @@ Standard library only.
 """
 
 import base64
+import http.client
 import json
 import math
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -23,7 +25,7 @@ import time
 import unittest
 
 import data  # first: puts tests/lib on the path
-from mirror_client import Listener, Mirror, cond, points, read_request
+from mirror_client import Listener, Mirror, cond, host_port, points, read_request
 from mirror_ref import close
 
 ENV = os.environ
@@ -111,12 +113,34 @@ def metric_body(conditions, start, end, method=None, bucket=None,
 BUILDINFO = b'{"status":"success","data":{"version":"2.42.0"}}'
 
 
+def prometheus3(path, body):
+    import urllib.parse
+    if "buildinfo" in path:
+        answer = (b'{"status":"success","data":{"version":"3.1.0","revision":"f",'
+                  b'"branch":"HEAD","buildUser":"u","buildDate":"d","goVersion":"go1.23"}}')
+    elif "query_range" in path:
+        f = urllib.parse.parse_qs(body.decode())
+        t, end, step = float(f["start"][0]), float(f["end"][0]), float(f["step"][0])
+        values = []
+        while t <= end + 1e-9:
+            values.append([round(t, 3), "1"])
+            t += step
+        answer = json.dumps({"status": "success", "data": {"resultType": "matrix",
+                             "result": [{"metric": {}, "values": values}]}}).encode()
+    else:
+        answer = b'{"status":"success","data":{"resultType":"matrix","result":[]}}'
+    return (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(answer)) + answer
+
+
 def fake_store(listener, c):
     """Answers by the first path segment of the base URL:
     /garbage: 200 text/html junk; /big: JSON larger than the mirror's cap;
     /slow: an empty matrix after 0.3 s; /overload: Prometheus' 503 error;
-    /redirect: 302 to the listener outside the allowlist; /record:
-    Prometheus-like answers, remembering each request's headers."""
+    /redirect: 302 to the listener outside the allowlist; /v3: the build
+    info of Prometheus 3 and, for query_range, the value 1 at every step
+    (empty matrices otherwise); /record: Prometheus-like answers,
+    remembering each request's headers."""
     try:
         while True:
             req = read_request(c)
@@ -142,6 +166,8 @@ def fake_store(listener, c):
                           b'"error":"too many concurrent queries"}')
                 reply = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
                          b"application/json\r\nContent-Length: %d\r\n\r\n" % len(answer)) + answer
+            elif path.startswith("/v3"):
+                reply = prometheus3(path, body)
             elif path.startswith("/redirect"):
                 reply = (b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/\r\n"
                          b"Content-Length: 0\r\n\r\n" % OUTSIDE_PORT)
@@ -553,6 +579,121 @@ class Aggregated(unittest.TestCase):
                    data.gauge_a(), S, E, "MAX", 30 * MIN)
 
 
+def pushed_buckets():
+    """The responder's count of buckets the store computed (/metrics)."""
+    host, port = host_port(MIRROR)
+    conn = http.client.HTTPSConnection(host, port, timeout=30,
+                                       context=ssl.create_default_context(cafile=CA))
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    for line in text.splitlines():
+        if line.startswith('mirror_aggregated_buckets_total{by="store"}'):
+            return int(line.split()[1])
+    return 0
+
+
+DENSE = [cond("__gauge__", data.DENSE), cond("instance", "d")]
+DS = data.BASE * 1000
+DE = DS + data.DENSE_S * 1000
+PUSHED = {"MIN", "MAX", "EVENT_COUNT", "EVENT_COUNT_NO_ZEROS"} | set(data.PERCENTILES)
+
+
+class Pushdown(unittest.TestCase):
+    """Aggregation pushed down to Prometheus (prom_pushdown.c) answers
+    bit for bit what the engine answers from the raw samples: every
+    value equals data.py's (the engine's arithmetic, in Python) and the
+    answer equals byte for byte the one with "pushdown": false, for
+    buckets that divide the range and ones that do not, over a gap,
+    NaNs, infinities and samples on every bucket boundary."""
+
+    def answer(self, method, start, end, bucket, **extra):
+        a = ask(metric_body(DENSE, start, end, method, bucket, d=details(**extra)))
+        self.assertEqual(a.status, 200, a)
+        return a
+
+    def check(self, method, start, end, bucket, nan_zero=False):
+        extra = {"nan_interpretation": "ZERO"} if nan_zero else {}
+        before = pushed_buckets()
+        a = self.answer(method, start, end, bucket, **extra)
+        pushed = pushed_buckets() - before
+        raw = self.answer(method, start, end, bucket, pushdown=False, **extra)
+        self.assertEqual(pushed_buckets() - before, pushed, "pushdown: false pushed")
+        self.assertEqual(a.body, raw.body, (method, bucket))
+        t = a.data()["telemetry"]
+        self.assertFalse(t["isPartial"])
+        want = data.aggregate(data.dense(), start, end, bucket, method, nan_zero)
+        got = t["points"]
+        self.assertEqual([g[1:] for g in got], [w[1:] for w in want], method)
+        for g, w in zip(got, want):
+            self.assertEqual(g[0], w[0], (method, bucket, g, w))
+        return pushed
+
+    def test_every_method(self):
+        for method in data.METHODS:
+            for start, end, bucket in ((DS, DE, MIN), (DS + 1234, DE - 4321, MIN),
+                                       (DS + 500, DE - 999, 7000)):
+                with self.subTest(method=method, bucket=bucket, start=start):
+                    pushed = self.check(method, start, end, bucket)
+                    full = (end // bucket) - (-(-start // bucket))
+                    if method in PUSHED:
+                        # Not the ones NaNs, infinities, the gap's edges
+                        # or (percentiles) an unusual size send the raw way.
+                        self.assertGreater(pushed, full * 0.6, method)
+                    else:
+                        self.assertEqual(pushed, 0, method)
+
+    def test_small_buckets(self):
+        for method in ("MAX", "EVENT_COUNT", "PERCENTILE_50"):
+            for bucket in (1000, 1500, 500):
+                with self.subTest(method=method, bucket=bucket):
+                    self.check(method, DS + 1700 * 1000, DS + 2100 * 1000 + 250, bucket)
+
+    def test_nan_as_zero(self):
+        for method in ("MIN", "MAX", "EVENT_COUNT", "PERCENTILE_90", "MEAN"):
+            with self.subTest(method=method):
+                self.check(method, DS, DE, 5 * MIN, nan_zero=True)
+
+    def test_off_when_asked(self):
+        before = pushed_buckets()
+        self.answer("MAX", DS, DE, MIN, pushdown=False)
+        self.assertEqual(pushed_buckets(), before)
+        a = ask(metric_body(DENSE, DS, DE, "MAX", MIN, d=details(pushdown="no")))
+        self.assertEqual(a.status, 400, a)
+
+    def test_prometheus_3_windows(self):
+        """Prometheus 3's ranges leave out their left end: the window of a
+        bucket is then B, not B - 1 ms (a fake store with 3.x build info)."""
+        import urllib.parse
+        fake = Listener(FAKE_PORT, fake_store)
+        try:
+            url = "http://127.0.0.1:%d/v3" % FAKE_PORT
+            a = ask(metric_body([cond("__gauge__", "up")], DS + 1000, DS + 10 * MIN,
+                                "MAX", MIN, d=details(url)))
+        finally:
+            fake.close()
+        self.assertEqual(a.status, 200, a)
+        forms = [urllib.parse.parse_qs(b.decode()) for line, _, b in fake.requests
+                 if "query_range" in line]
+        self.assertEqual(len(forms), 1)
+        self.assertEqual(forms[0]["query"], ["(max_over_time(up[60000ms]))"])
+        self.assertEqual((forms[0]["start"], forms[0]["end"], forms[0]["step"]),
+                         (["%d.999" % (DS // 1000 + 119)], ["%d.999" % (DS // 1000 + 599)],
+                          ["60.000"]))
+        # The cut first bucket asked raw found nothing; the nine whole ones, 1.
+        self.assertEqual(points(a), ([[1.0, DS + k * MIN, DS + (k + 1) * MIN]
+                                      for k in range(1, 10)], False))
+
+    def test_expression_and_counter_keep_the_raw_way(self):
+        before = pushed_buckets()
+        for conds in ([cond("~", 'mt_dense{instance="d"}')], COUNTER_A):
+            a = ask(metric_body(conds, DS, DE, "MAX", 10 * MIN))
+            self.assertEqual(a.status, 200, a)
+        self.assertEqual(pushed_buckets(), before)
+
+
 class Errors(unittest.TestCase):
     def test_several_series(self):
         for conds in ([cond("__gauge__", data.GAUGE)],
@@ -720,6 +861,19 @@ class Staleness(unittest.TestCase):
             vals = [v for v, _ in points(a)[0]]
             self.assertGreaterEqual(len(vals), 2)
             self.assertEqual(set(vals), {1})
+            # Pushed down, the windows holding the marker are as empty as
+            # the raw way sees them.
+            for method in ("MIN", "MAX", "EVENT_COUNT", "PERCENTILE_50"):
+                for bucket in (1000, 3000):
+                    got = [ask(metric_body([cond("__gauge__", "mt_stale")], t0, t1,
+                                           method, bucket, d=details(url, pushdown=p)))
+                           for p in (True, False)]
+                    self.assertEqual(got[0].status, 200, got[0])
+                    self.assertEqual(got[0].body, got[1].body, (method, bucket))
+                    rows = got[0].data()["telemetry"]["points"]
+                    self.assertGreaterEqual(len(rows), 2)
+                    if method != "EVENT_COUNT":
+                        self.assertEqual({r[0] for r in rows}, {1}, method)
         finally:
             exp.shutdown()
             exp.server_close()
@@ -788,8 +942,9 @@ def main():
         suite = unittest.TestSuite(
             loader.loadTestsFromTestCase(c)
             for c in (Connection, FieldNames, FieldValues, Raw, Aggregated, Errors) +
-            # Staleness drives a Prometheus of its own.
-            (() if VM else (Staleness,)))
+            # Staleness drives a Prometheus of its own; VictoriaMetrics is
+            # never pushed down to (its rollup windows differ).
+            (() if VM else (Pushdown, Staleness)))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors)
     print("%s%s: %d passed, %d failed" % (

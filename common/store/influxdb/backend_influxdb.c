@@ -160,16 +160,13 @@ influx_metric_points(const struct mirror_call *call, struct mirror_series *out)
 }
 
 static enum mirror_err
-influx_metric_buckets(const struct mirror_call *call, struct mirror_buckets *out)
+influx_metric_buckets(const struct mirror_call *call, struct mirror_store_buckets *out)
 {
 	struct mirror_influx_target t;
 	struct mirror_influx_job j;
 	enum mirror_err e = begin(call, &t, &j);
 
-	out->len = 0;
-	out->partial = false;
-	return e != MIRROR_OK ? e : mirror_influx_buckets(&j, out->b, out->max,
-	    &out->len, &out->partial);
+	return e != MIRROR_OK ? e : mirror_influx_buckets(&j, out);
 }
 
 /* A url with a database and no backend: an InfluxDB 1.x database. Asked

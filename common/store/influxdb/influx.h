@@ -29,6 +29,7 @@
 #include "store/call.h"
 #include "store/differ.h"
 #include "store/http.h"
+#include "store/store.h"
 
 struct json_object;
 
@@ -55,7 +56,6 @@ struct mirror_influx_target {
 	struct mirror_http_auth auth;
 	size_t group_min;               /* values above this are grouped; 0 never */
 	int64_t chunk_points;           /* points per chunk of a chunked answer */
-	bool pushdown;                  /* aggregate in InfluxDB where exact */
 	size_t max_bytes;               /* ceiling on one store answer */
 	bool gzip;
 };
@@ -311,12 +311,11 @@ enum mirror_err mirror_influx_points(const struct mirror_influx_job *j,
 /*
  * The aggregated answer computed by InfluxDB where it equals the
  * engine's (store.h, metric_buckets): MEAN, SUM(_NO_ZEROS), MIN, MAX and
- * EVENT_COUNT(_NO_ZEROS) of numeric fields. MIRROR_ERR_NOT_PUSHED
- * otherwise, and when the series has no point in the range.
+ * EVENT_COUNT(_NO_ZEROS) of numeric fields. Declined (out->answered
+ * false) otherwise, and when the series has no point in the range.
  */
 enum mirror_err mirror_influx_buckets(const struct mirror_influx_job *j,
-				      struct mirror_bucket *out, size_t max,
-				      size_t *n, bool *partial);
+				      struct mirror_store_buckets *out);
 
 /* --- influx_meta.c ------------------------------------------------------- */
 

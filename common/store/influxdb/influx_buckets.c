@@ -86,9 +86,10 @@ buckets_ql(const struct mirror_influx_job *j, const struct mirror_influx_series 
 struct buckets {
 	const struct mirror_influx_job *j;
 	const struct mirror_influx_series *mt;
-	struct mirror_bucket *out;
-	size_t max, n;
-	bool partial, odd;    /* odd: a row the engine would not have given */
+	struct mirror_store_buckets *out;
+	size_t rows;          /* windows reported so far */
+	int64_t last;         /* the previous window's start */
+	bool odd;             /* a row the engine would not have given */
 	struct mirror_influx_seen seen;
 };
 
@@ -101,16 +102,18 @@ buckets_series(void *ctx, size_t stmt, const char *name, struct json_object *tag
 	return mirror_influx_seen_series(&k->seen, name, tags);
 }
 
-/* A window's start must be aligned, inside the range's windows, after
- * the previous one. */
+/* The bucket a window starting at t is, when it is one of the range's
+ * and comes after the previous one. */
 static bool
-window_ok(const struct buckets *k, int64_t t)
+window_index(const struct buckets *k, int64_t t, size_t *i)
 {
-	int64_t size = k->j->q->bucket_ms;
-	int64_t first = k->mt->lo - ((k->mt->lo % size) + size) % size;
+	int64_t size = k->j->q->bucket_ms, off = t - k->out->first;
 
-	return (t - first) % size == 0 && t >= first && t < k->mt->hi &&
-	    (k->n == 0 || t > k->out[k->n - 1].start);
+	if (off < 0 || off % size != 0 || (uint64_t)(off / size) >= k->out->n ||
+	    (k->rows > 0 && t <= k->last))
+		return false;
+	*i = (size_t)(off / size);
+	return true;
 }
 
 static enum mirror_err
@@ -118,29 +121,27 @@ buckets_row(void *ctx, const struct mirror_influx_value *c, size_t n)
 {
 	struct buckets *k = ctx;
 	int64_t t;
+	size_t i;
 
 	if (!k->seen.current_first || k->odd || n < 2 || c[1].type == MIRROR_INFLUX_NULL)
 		return MIRROR_OK;
-	if (k->n == k->max) {
-		k->partial = true;
-		return MIRROR_OK;
-	}
-	if (!mirror_influx_cell_time(&c[0], &t) || !window_ok(k, t) ||
+	if (!mirror_influx_cell_time(&c[0], &t) || !window_index(k, t, &i) ||
 	    c[1].type != MIRROR_INFLUX_NUMBER ||
 	    (c[1].beyond && !(k->mt->m.integer && c[1].is_int))) {
 		k->odd = true;
 		return MIRROR_OK;
 	}
-	k->out[k->n].value = c[1].is_int ? (double)c[1].i : c[1].num;
-	k->out[k->n].start = t;
-	k->out[k->n].end = t + k->j->q->bucket_ms;
-	k->n++;
+	k->out->value[i] = c[1].is_int ? (double)c[1].i : c[1].num;
+	k->out->state[i] = MIRROR_BUCKET_VALUE;
+	k->last = t;
+	k->rows++;
 	return MIRROR_OK;
 }
 
+/* Asks InfluxDB; *declined when its answer is not the engine's. */
 static enum mirror_err
 ask_buckets(const struct mirror_influx_job *j, struct buckets *k,
-	    const struct pushed *p)
+	    const struct pushed *p, bool *declined)
 {
 	struct mirror_influx_sink sink = {k, buckets_series, buckets_row};
 	struct mirror_buf b;
@@ -148,7 +149,7 @@ ask_buckets(const struct mirror_influx_job *j, struct buckets *k,
 	enum mirror_err e;
 
 	mirror_buf_init(&b, MIRROR_INFLUX_QL_MAX);
-	buckets_ql(j, k->mt, p, k->max, &b);
+	buckets_ql(j, k->mt, p, k->out->n, &b);
 	e = b.err != MIRROR_OK ? mirror_error_set(j->err, MIRROR_ERR_NOMEM,
 	    "out of memory") : mirror_influx_query(j, b.data, false, &sink, &infinite);
 	mirror_buf_free(&b);
@@ -156,39 +157,38 @@ ask_buckets(const struct mirror_influx_job *j, struct buckets *k,
 		e = mirror_influx_seen_check(&k->seen, j->err);
 	/* A sum beyond double range, a row out of place, or no series (which
 	 * may be "not found", or SUM's zero buckets): the engine answers. */
-	if ((e != MIRROR_OK && infinite) ||
-	    (e == MIRROR_OK && (k->odd || k->seen.n == 0)))
-		return MIRROR_ERR_NOT_PUSHED;
+	*declined = (e != MIRROR_OK && infinite) ||
+	    (e == MIRROR_OK && (k->odd || k->seen.n == 0));
+	if (*declined) {
+		mirror_error_clear(j->err);
+		e = MIRROR_OK;
+	}
 	return e;
 }
 
 enum mirror_err
-mirror_influx_buckets(const struct mirror_influx_job *j, struct mirror_bucket *out,
-		      size_t max, size_t *n, bool *partial)
+mirror_influx_buckets(const struct mirror_influx_job *j, struct mirror_store_buckets *out)
 {
-	struct buckets k = {j, NULL, out, max, 0, false, false, {{NULL}, 0, false}};
+	struct buckets k = {j, NULL, out, 0, 0, false, {{NULL}, 0, false}};
 	struct pushed p;
 	struct mirror_influx_series mt;
+	bool declined = true;
 	enum mirror_err e;
+	size_t i;
 
-	*n = 0;
-	*partial = false;
-	if (!j->t->pushdown || !pushable(j->q->agg, &p) ||
-	    j->q->start_ms < MIRROR_INFLUX_TIME_MIN_MS ||
+	out->answered = false;
+	if (!pushable(j->q->agg, &p) || j->q->start_ms < MIRROR_INFLUX_TIME_MIN_MS ||
 	    j->q->end_ms > MIRROR_INFLUX_TIME_MAX_MS)
-		return MIRROR_ERR_NOT_PUSHED;
+		return MIRROR_OK;
 	e = mirror_influx_series_resolve(j, &mt);
 	k.mt = &mt;
-	if (e == MIRROR_OK && mt.m.type != MIRROR_FIELD_NUMBER)
-		e = MIRROR_ERR_NOT_PUSHED;
-	if (e == MIRROR_OK)
-		e = ask_buckets(j, &k, &p);
-	if (e == MIRROR_OK) {
-		*n = k.n;
-		*partial = k.partial;
-	}
-	if (e == MIRROR_ERR_NOT_PUSHED)
-		mirror_error_clear(j->err);
+	if (e == MIRROR_OK && mt.m.type == MIRROR_FIELD_NUMBER)
+		e = ask_buckets(j, &k, &p, &declined);
+	/* fill(none) left the empty windows out; fill(0) gave them as 0. */
+	for (i = 0; e == MIRROR_OK && !declined && i < out->n; i++)
+		if (out->state[i] != MIRROR_BUCKET_VALUE)
+			out->state[i] = MIRROR_BUCKET_EMPTY;
+	out->answered = e == MIRROR_OK && !declined;
 	mirror_influx_seen_free(&k.seen);
 	mirror_influx_series_free(&mt);
 	return e;

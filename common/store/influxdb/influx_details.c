@@ -62,7 +62,8 @@ read_auth(struct json_object *d, struct mirror_influx_target *t,
 	return e;
 }
 
-/* Tuning keys: grouping, chunk size, pushdown, compression. */
+/* Tuning keys: grouping, chunk size, compression (the core reads
+ * "pushdown", parse.c). */
 static enum mirror_err
 read_tuning(struct json_object *d, struct mirror_influx_target *t,
 	    struct mirror_error *err)
@@ -70,15 +71,11 @@ read_tuning(struct json_object *d, struct mirror_influx_target *t,
 	int64_t group = 50, chunk = 10000;
 	enum mirror_err e;
 
-	t->pushdown = true;
 	e = mirror_jin_int(d, "connectionDetails.value_group_threshold", 0,
 	    1000000, false, &group, NULL, err);
 	if (e == MIRROR_OK)
 		e = mirror_jin_int(d, "connectionDetails.chunk_size", 1, 1000000,
 		    false, &chunk, NULL, err);
-	if (e == MIRROR_OK)
-		e = mirror_jin_bool(d, "connectionDetails.pushdown", false,
-		    &t->pushdown, NULL, err);
 	if (e == MIRROR_OK)
 		e = mirror_jin_bool(d, "connectionDetails.gzip", false, &t->gzip,
 		    NULL, err);

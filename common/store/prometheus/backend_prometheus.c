@@ -19,20 +19,40 @@
 /* Ceiling on a selector built from conditions. */
 #define SELECTOR_MAX ((size_t)16 << 20)
 
+/* Per worker: the kept-alive HTTP client and what the store is. */
+struct prom_state {
+	struct mirror_http *http;
+	struct mirror_prom_flavour flavour;
+};
+
 static enum mirror_err
 prom_state_new(const struct mirror_conf *conf, void **state)
 {
-	struct mirror_http *h;
-	enum mirror_err e = mirror_http_new(&h);
+	struct prom_state *s = calloc(1, sizeof *s);
+	enum mirror_err e;
 
-	*state = h;
-	return e;
+	(void)conf;
+	*state = NULL;
+	if (s == NULL)
+		return MIRROR_ERR_NOMEM;
+	e = mirror_http_new(&s->http);
+	if (e != MIRROR_OK) {
+		free(s);
+		return e;
+	}
+	*state = s;
+	return MIRROR_OK;
 }
 
 static void
 prom_state_free(void *state)
 {
-	mirror_http_free(state);
+	struct prom_state *s = state;
+
+	if (s == NULL)
+		return;
+	mirror_http_free(s->http);
+	free(s);
 }
 
 /* What every method does first: read connectionDetails (allowlist
@@ -43,7 +63,7 @@ begin(const struct mirror_call *call, struct mirror_prom_target *t,
 {
 	enum mirror_err e;
 
-	j->http = call->state;
+	j->http = call->state != NULL ? ((struct prom_state *)call->state)->http : NULL;
 	j->t = t;
 	j->conf = call->conf;
 	j->q = call->q;
@@ -325,6 +345,27 @@ prom_metric_points(const struct mirror_call *call, struct mirror_series *out)
 	return e;
 }
 
+/* Aggregation by the store itself, where its flavour is exact. */
+static enum mirror_err
+prom_metric_buckets(const struct mirror_call *call, struct mirror_store_buckets *out)
+{
+	struct mirror_prom_target t;
+	struct mirror_prom_job j;
+	enum mirror_prom_kind kind;
+	struct mirror_buf sel;
+	enum mirror_err e = begin(call, &t, &j);
+
+	if (e != MIRROR_OK)
+		return e;
+	mirror_buf_init(&sel, SELECTOR_MAX);
+	e = mirror_prom_selector(call->q, NULL, &kind, &sel, call->err);
+	if (e == MIRROR_OK && kind == MIRROR_PROM_KIND_GAUGE)
+		e = mirror_prom_buckets(&j, &((struct prom_state *)call->state)->flavour,
+		    sel.data, out);
+	mirror_buf_free(&sel);
+	return e;
+}
+
 /* Any connectionDetails with a url and no backend: what every user of the
  * Python Prometheus mirror sends (docs/PROMETHEUS.md). */
 static bool
@@ -344,4 +385,5 @@ const struct mirror_store mirror_store_prometheus = {
 	.field_names = prom_field_names,
 	.field_values = prom_field_values,
 	.metric_points = prom_metric_points,
+	.metric_buckets = prom_metric_buckets,
 };

@@ -275,4 +275,29 @@ enum mirror_err mirror_prom_fetch(const struct mirror_prom_job *j,
 				  enum mirror_prom_kind kind, const char *sel,
 				  struct mirror_series *out);
 
+/* --- prom_pushdown.c --------------------------------------------------- */
+
+/* What a store's build info said it is: one store per worker, kept for
+ * MIRROR_PROM_FLAVOUR_MS so an aggregation costs no extra round trip. */
+struct mirror_prom_flavour {
+	char url[MIRROR_STORE_URL_MAX];   /* "" before the first look */
+	int major;                        /* Prometheus major version; 0: other */
+	int64_t until_ms;                 /* monotonic ms */
+};
+
+#define MIRROR_PROM_FLAVOUR_MS 60000
+
+struct mirror_store_buckets;
+
+/*
+ * The metric_buckets of store.h for the selector sel (KIND_GAUGE): the
+ * buckets wholly inside j->q's range that the store's flavour computes
+ * exactly as agg.c does, evaluated with query_range so that each
+ * evaluation's window is one bucket. Leaves out->answered false (and
+ * MIRROR_OK) when the store, method or range does not allow it.
+ */
+enum mirror_err mirror_prom_buckets(const struct mirror_prom_job *j,
+				    struct mirror_prom_flavour *flavour,
+				    const char *sel, struct mirror_store_buckets *out);
+
 #endif
