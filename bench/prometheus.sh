@@ -198,6 +198,10 @@ cases = {
 }
 for name, ((mpath, body), raw, pushed) in cases.items():
     open("%s/%s.json" % (work, name), "w").write(json.dumps(body))
+    if "query" not in body or "field" in body["query"] or name == "field_names":
+        # The same call answered by the sample store: the stack alone.
+        alone = dict(body, connectionDetails={"backend": "sample"})
+        open("%s/%s.alone.json" % (work, name), "w").write(json.dumps(alone))
     open("%s/%s.mpath" % (work, name), "w").write(mpath)
     for kind, q in (("raw", raw), ("pushed", pushed)):
         if q is None:
@@ -284,26 +288,32 @@ rps() {
 	echo "- $(prometheus --version 2>&1 | head -1), loopback; nginx $("$(stack_nginx_bin)" -v 2>&1 | sed 's|.*/||'); responder $BIN_DIR/fcgi/mirror-fcgi, threads ${MIRROR_THREADS:-default}, MIRROR_STORE_MAX_INFLIGHT $MIRROR_STORE_MAX_INFLIGHT"
 	echo "- wrk ${DURATION} s per run, median of ${RUNS} runs, mirror, raw and pushed interleaved; -t1 -c1 and -t2 -cN; keep-alive"
 	echo
-	echo "| case | conc | mirror req/s | p50 ms | p99 ms | raw req/s | pushed req/s | mirror / raw | mirror / pushed |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	echo "- no store: the same call answered by the sample store, through the same stack (its ceiling)"
+	echo
+	echo "| case | conc | mirror req/s | p50 ms | p99 ms | raw req/s | pushed req/s | mirror / raw | mirror / pushed | no store req/s |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } >"$OUT.md"
 
 for c in "${CASES[@]}"; do
 	conns=$CONNS
 	case $c in connection | field_*) conns=$META_CONNS ;; esac
 	for n in $conns; do
-		: >"$WORK/m" && : >"$WORK/raw" && : >"$WORK/pushed"
+		: >"$WORK/m" && : >"$WORK/raw" && : >"$WORK/pushed" && : >"$WORK/alone"
 		for ((r = 1; r <= RUNS; r++)); do
 			echo "bench: $c c=$n run $r/$RUNS" >&2
 			measure "$STACK_URL$(cat "$WORK/$c.mpath")" "$WORK/$c.json" application/json \
 				POST "$n" "$OUT/$c-c$n-mirror-$r.txt" >>"$WORK/m"
 			direct "$c" raw "$n" "$r" >>"$WORK/raw"
 			[ ! -f "$WORK/$c.pushed.path" ] || direct "$c" pushed "$n" "$r" >>"$WORK/pushed"
+			[ ! -f "$WORK/$c.alone.json" ] ||
+				measure "$STACK_URL$(cat "$WORK/$c.mpath")" "$WORK/$c.alone.json" \
+					application/json POST "$n" "$OUT/$c-c$n-alone-$r.txt" >>"$WORK/alone"
 		done
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$n" \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$c" "$n" \
 			"$(rps "$WORK/m")" "$(fmt_ms "$(col "$WORK/m" 2)")" \
 			"$(fmt_ms "$(col "$WORK/m" 3)")" "$(rps "$WORK/raw")" "$(rps "$WORK/pushed")" \
-			"$(ratio "$WORK/m" "$WORK/raw")" "$(ratio "$WORK/m" "$WORK/pushed")" >>"$OUT.md"
+			"$(ratio "$WORK/m" "$WORK/raw")" "$(ratio "$WORK/m" "$WORK/pushed")" \
+			"$(rps "$WORK/alone")" >>"$OUT.md"
 	done
 done
 

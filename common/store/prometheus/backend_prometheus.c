@@ -326,8 +326,15 @@ prom_field_values(const struct mirror_call *call, struct mirror_value_list *out)
 	return e;
 }
 
+/* What a metric call asks of the store once it has its selector. */
+typedef enum mirror_err (*metric_ask)(const struct mirror_call *call,
+				      const struct mirror_prom_job *j,
+				      enum mirror_prom_kind kind, const char *sel,
+				      void *out);
+
+/* The job and the selector of call->q's conditions, then ask. */
 static enum mirror_err
-prom_metric_points(const struct mirror_call *call, struct mirror_series *out)
+with_selector(const struct mirror_call *call, metric_ask ask, void *out)
 {
 	struct mirror_prom_target t;
 	struct mirror_prom_job j;
@@ -340,30 +347,42 @@ prom_metric_points(const struct mirror_call *call, struct mirror_series *out)
 	mirror_buf_init(&sel, SELECTOR_MAX);
 	e = mirror_prom_selector(call->q, NULL, &kind, &sel, call->err);
 	if (e == MIRROR_OK)
-		e = mirror_prom_fetch(&j, kind, sel.data != NULL ? sel.data : "", out);
+		e = ask(call, &j, kind, sel.data != NULL ? sel.data : "", out);
 	mirror_buf_free(&sel);
 	return e;
 }
 
-/* Aggregation by the store itself, where its flavour is exact. */
+static enum mirror_err
+ask_points(const struct mirror_call *call, const struct mirror_prom_job *j,
+	   enum mirror_prom_kind kind, const char *sel, void *out)
+{
+	(void)call;
+	return mirror_prom_fetch(j, kind, sel, out);
+}
+
+/* Aggregation by the store itself, where its flavour is exact: only a
+ * gauge's stored samples are what agg.c would read. */
+static enum mirror_err
+ask_buckets(const struct mirror_call *call, const struct mirror_prom_job *j,
+	    enum mirror_prom_kind kind, const char *sel, void *out)
+{
+	struct prom_state *state = call->state;
+
+	if (kind != MIRROR_PROM_KIND_GAUGE)
+		return MIRROR_OK;
+	return mirror_prom_buckets(j, &state->flavour, sel, out);
+}
+
+static enum mirror_err
+prom_metric_points(const struct mirror_call *call, struct mirror_series *out)
+{
+	return with_selector(call, ask_points, out);
+}
+
 static enum mirror_err
 prom_metric_buckets(const struct mirror_call *call, struct mirror_store_buckets *out)
 {
-	struct mirror_prom_target t;
-	struct mirror_prom_job j;
-	enum mirror_prom_kind kind;
-	struct mirror_buf sel;
-	enum mirror_err e = begin(call, &t, &j);
-
-	if (e != MIRROR_OK)
-		return e;
-	mirror_buf_init(&sel, SELECTOR_MAX);
-	e = mirror_prom_selector(call->q, NULL, &kind, &sel, call->err);
-	if (e == MIRROR_OK && kind == MIRROR_PROM_KIND_GAUGE)
-		e = mirror_prom_buckets(&j, &((struct prom_state *)call->state)->flavour,
-		    sel.data, out);
-	mirror_buf_free(&sel);
-	return e;
+	return with_selector(call, ask_buckets, out);
 }
 
 /* Any connectionDetails with a url and no backend: what every user of the

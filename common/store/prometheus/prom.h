@@ -277,11 +277,21 @@ enum mirror_err mirror_prom_fetch(const struct mirror_prom_job *j,
 
 /* --- prom_pushdown.c --------------------------------------------------- */
 
-/* What a store's build info said it is: one store per worker, kept for
+/* The query engines whose range functions pushdown knows. */
+enum mirror_prom_engine {
+	MIRROR_PROM_ENGINE_OTHER,         /* unknown: nothing is pushed down */
+	MIRROR_PROM_ENGINE_PROMETHEUS_2,  /* sel[R] holds [T - R, T] */
+	MIRROR_PROM_ENGINE_PROMETHEUS_3,  /* sel[R] holds (T - R, T] */
+	MIRROR_PROM_ENGINE_VICTORIA,      /* MetricsQL: (T - R, T], a result
+					     cache, the newest samples hidden */
+	MIRROR_PROM_ENGINE_MAX
+};
+
+/* What a store said it is: one store per worker, kept for
  * MIRROR_PROM_FLAVOUR_MS so an aggregation costs no extra round trip. */
 struct mirror_prom_flavour {
 	char url[MIRROR_STORE_URL_MAX];   /* "" before the first look */
-	int major;                        /* Prometheus major version; 0: other */
+	enum mirror_prom_engine engine;
 	int64_t until_ms;                 /* monotonic ms */
 };
 

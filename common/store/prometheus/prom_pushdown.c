@@ -1,9 +1,11 @@
 /*
- * Aggregation pushed down to Prometheus (store.h, metric_buckets).
+ * Aggregation pushed down to Prometheus or VictoriaMetrics (store.h,
+ * metric_buckets).
  *
  * A range function evaluated at T over sel[R] sees the samples in
  * [T - R, T] (Prometheus 2.x) or (T - R, T] (3.x, "left-open range
- * selectors"). With T = kB + B - 1 and R = B - 1 (2.x) or B (3.x), both
+ * selectors", and VictoriaMetrics). With T = kB + B - 1 and R = B - 1
+ * (2.x) or B (the others), both
  * are the integer milliseconds [kB, (k+1)B): bucket k of MIRROR-API.md
  * decision 1. One query_range with step B then answers one number per
  * bucket instead of every sample. Only buckets wholly inside the query's
@@ -11,7 +13,8 @@
  * are buckets whose value the function would not compute as agg.c does.
  *
  * What each function computes bit for bit like agg.c, proven against
- * Prometheus 2.42 by tests/prometheus (test_prometheus.py, Pushdown):
+ * Prometheus 2.42 and VictoriaMetrics 1.79 by tests/prometheus and
+ * tests/victoria (test_prometheus.py, Pushdown):
  *   min/max_over_time      MIN, MAX: NaN samples are passed over, as
  *                          decision 5 skips them; an infinity comes out
  *                          as itself, which makes the bucket RAW.
@@ -81,83 +84,142 @@ struct pd {
 	const char *sel;
 	struct mirror_store_buckets *out;
 	int64_t size, range;     /* bucket size B and window R, ms */
-	size_t kf, kl;           /* first and last bucket inside the range */
+	size_t kf, kl;           /* first and last bucket asked of the store */
+	bool nocache;            /* send nocache=1 */
+	unsigned char absent;    /* the state of a bucket missing from answers */
 	bool any;                /* some answer held the series */
 };
 
 /* --- what the store is --------------------------------------------------- */
 
+/* How each engine's windows are asked for, and what is left raw. */
+static const struct engine_row {
+	bool pushes;
+	int64_t narrower;     /* R = B - narrower: the window is [kB, (k+1)B) */
+	bool nocache;         /* nocache=1: the result cache aligns the
+			       * evaluation times to the step */
+	int64_t settle_ms;    /* buckets ending later than now - settle_ms
+			       * stay raw: the newest samples are hidden */
+	bool drops_nan;       /* NaN results are left out of answers, so a
+			       * missing bucket may hold samples (the guards'
+			       * NaN): it is computed raw, not empty */
+} engines[MIRROR_PROM_ENGINE_MAX] = {
+	[MIRROR_PROM_ENGINE_OTHER] = {false, 0, false, 0, false},
+	[MIRROR_PROM_ENGINE_PROMETHEUS_2] = {true, 1, false, 0, false},
+	[MIRROR_PROM_ENGINE_PROMETHEUS_3] = {true, 0, false, 0, false},
+	/* -search.latencyOffset hides 30 s by default; 5 minutes of margin. */
+	[MIRROR_PROM_ENGINE_VICTORIA] = {true, 0, true, 300000, true},
+};
+
+/* Build info is a few hundred bytes; more is not Prometheus'. */
+#define BUILDINFO_MAX ((size_t)64 << 10)
+
+/* The "data" of a successful whole answer (root to be freed), or NULL. */
+static struct json_object *
+answer_data(const struct mirror_http_resp *resp, struct json_object **root)
+{
+	struct json_object *status, *data;
+
+	*root = NULL;
+	if (resp->status != 200 || resp->body == NULL)
+		return NULL;
+	*root = json_tokener_parse(resp->body);
+	if (json_object_object_get_ex(*root, "status", &status) &&
+	    json_object_is_type(status, json_type_string) &&
+	    strcmp(json_object_get_string(status), "success") == 0 &&
+	    json_object_object_get_ex(*root, "data", &data))
+		return data;
+	return NULL;
+}
+
 /* Prometheus' own build info names its revision and Go version and no
- * other application (Grafana Mimir adds "application"; VictoriaMetrics
- * and Thanos answer other versions): only then is the major version
- * Prometheus' window semantics. */
-static int
-major_of(struct json_object *data)
+ * other application (Grafana Mimir adds "application"; Thanos answers
+ * other versions); VictoriaMetrics answers an empty object. */
+static enum mirror_prom_engine
+engine_of(struct json_object *data, bool *empty)
 {
 	struct json_object *v;
 	const char *s;
 
+	*empty = json_object_is_type(data, json_type_object) &&
+	    json_object_object_length(data) == 0;
 	if (!json_object_is_type(data, json_type_object) ||
 	    json_object_object_get_ex(data, "application", NULL) ||
 	    !json_object_object_get_ex(data, "revision", NULL) ||
 	    !json_object_object_get_ex(data, "goVersion", NULL) ||
 	    !json_object_object_get_ex(data, "version", &v) ||
 	    !json_object_is_type(v, json_type_string))
-		return 0;
+		return MIRROR_PROM_ENGINE_OTHER;
 	s = json_object_get_string(v);
 	if (strncmp(s, "2.", 2) == 0)
-		return 2;
+		return MIRROR_PROM_ENGINE_PROMETHEUS_2;
 	if (strncmp(s, "3.", 2) == 0)
-		return 3;
-	return 0;
+		return MIRROR_PROM_ENGINE_PROMETHEUS_3;
+	return MIRROR_PROM_ENGINE_OTHER;
 }
 
-/* Build info is a few hundred bytes; more is not Prometheus'. */
-#define BUILDINFO_MAX ((size_t)64 << 10)
-
-/* The major version in a build info answer, 0 when it is not one. */
-static int
-major_in(const struct mirror_http_resp *resp)
-{
-	struct json_object *root, *status, *data;
-	int major = 0;
-
-	if (resp->status != 200 || resp->body == NULL)
-		return 0;
-	root = json_tokener_parse(resp->body);
-	if (json_object_object_get_ex(root, "status", &status) &&
-	    json_object_is_type(status, json_type_string) &&
-	    strcmp(json_object_get_string(status), "success") == 0 &&
-	    json_object_object_get_ex(root, "data", &data))
-		major = major_of(data);
-	json_object_put(root);
-	return major;
-}
-
+/* Asks path?params of the store, whole; MIRROR_OK with its data (root to
+ * be freed) or NULL when it is no successful API answer. */
 static enum mirror_err
-flavour(const struct mirror_prom_job *j, struct mirror_prom_flavour *f)
+probe(const struct mirror_prom_job *j, const char *path, const char *params,
+      struct json_object **root, struct json_object **data)
 {
-	int64_t now = mirror_clock_us() / 1000;
 	struct mirror_store_call c = {
 		.http = j->http, .base = j->t->url, .auth = &j->t->auth,
 		.max_bytes = BUILDINFO_MAX, .gzip = false,
 		.timeout_ms = j->t->timeout_ms, .deadline = j->deadline, .err = j->err,
 	};
 	struct mirror_http_resp resp;
+	enum mirror_err e = mirror_store_request(&c, path, params, false, &resp);
+
+	*root = NULL;
+	*data = NULL;
+	/* A store that cannot be reached fails the same way raw. */
+	if (e == MIRROR_ERR_STORE_TIMEOUT || e == MIRROR_ERR_STORE_CONNECT)
+		return e;
+	mirror_error_clear(j->err);
+	if (e == MIRROR_OK)
+		*data = answer_data(&resp, root);
+	return MIRROR_OK;
+}
+
+/* Build info first; an empty one, then whether the store evaluates
+ * MetricsQL, which only VictoriaMetrics does (WITH templates). */
+static enum mirror_err
+engine(const struct mirror_prom_job *j, enum mirror_prom_engine *out)
+{
+	struct json_object *root, *data;
+	bool empty = false;
+	enum mirror_err e;
+
+	*out = MIRROR_PROM_ENGINE_OTHER;
+	e = probe(j, "/api/v1/status/buildinfo", "", &root, &data);
+	if (e == MIRROR_OK && data != NULL)
+		*out = engine_of(data, &empty);
+	json_object_put(root);
+	if (e != MIRROR_OK || !empty)
+		return e;
+	e = probe(j, "/api/v1/query", "query=WITH%20(x%20%3D%201)%20x&time=0", &root, &data);
+	if (e == MIRROR_OK && data != NULL)
+		*out = MIRROR_PROM_ENGINE_VICTORIA;
+	json_object_put(root);
+	return e;
+}
+
+static enum mirror_err
+flavour(const struct mirror_prom_job *j, struct mirror_prom_flavour *f)
+{
+	int64_t now = mirror_clock_us() / 1000;
 	enum mirror_err e;
 
 	if (strcmp(f->url, j->t->url) == 0 && now < f->until_ms)
 		return MIRROR_OK;
-	f->major = 0;
+	f->engine = MIRROR_PROM_ENGINE_OTHER;
 	/* Amazon Managed Prometheus opens only the query API (SigV4). */
 	if (!j->t->sigv4) {
-		e = mirror_store_request(&c, "/api/v1/status/buildinfo", "", false, &resp);
-		/* A store that cannot be reached fails the same way raw. */
-		if (e == MIRROR_ERR_STORE_TIMEOUT || e == MIRROR_ERR_STORE_CONNECT)
+		e = engine(j, &f->engine);
+		if (e != MIRROR_OK)
 			return e;
-		if (e == MIRROR_OK)
-			f->major = major_in(&resp);
-		mirror_error_clear(j->err);
 	}
 	snprintf(f->url, sizeof f->url, "%s", j->t->url);
 	f->until_ms = now + MIRROR_PROM_FLAVOUR_MS;
@@ -240,6 +302,8 @@ ask(struct pd *p, const char *e, struct mirror_series *s)
 		mirror_buf_reset(&form);
 		mirror_prom_seconds(eval_at(p, b), num, sizeof num);
 		mirror_http_form_add(&form, "end", num);
+		if (p->nocache)
+			mirror_http_form_add(&form, "nocache", "1");
 		mirror_http_form_add(&form, "query", e);
 		mirror_prom_seconds(eval_at(p, a), num, sizeof num);
 		mirror_http_form_add(&form, "start", num);
@@ -290,14 +354,14 @@ bucket_of(const struct pd *p, int64_t t)
 
 /* --- the methods --------------------------------------------------------- */
 
-/* Buckets kf..kl: a finite value, else RAW; none at all, EMPTY. */
+/* Buckets kf..kl: a finite value, else RAW; none at all, p->absent. */
 static void
 take(struct pd *p, const struct mirror_series *s)
 {
 	size_t i, k;
 
 	for (k = p->kf; k <= p->kl; k++)
-		p->out->state[k] = MIRROR_BUCKET_EMPTY;
+		p->out->state[k] = p->absent;
 	for (i = 0; i < s->len; i++) {
 		k = bucket_of(p, s->pts[i].t);
 		if (k == p->out->n)
@@ -412,7 +476,7 @@ order_stat(struct pd *p, double q, int64_t n, double *v, bool *has)
 }
 
 /* Each bucket from its count and order statistics: the engine's step
- * where the count is n and both are finite, RAW where not, EMPTY where
+ * where the count is n and both are finite, RAW where not, p->absent where
  * the store has no sample. */
 static void
 combine(struct pd *p, const struct stats *st, int64_t n, double frac)
@@ -423,7 +487,7 @@ combine(struct pd *p, const struct stats *st, int64_t n, double frac)
 		i = k - p->kf;
 		p->out->state[k] = MIRROR_BUCKET_RAW;
 		if (!st->has_count[i]) {
-			p->out->state[k] = MIRROR_BUCKET_EMPTY;
+			p->out->state[k] = p->absent;
 			continue;
 		}
 		if (st->count[i] != (double)n || !st->has_lo[i] || !isfinite(st->lo[i]))
@@ -501,15 +565,29 @@ ranks(struct pd *p)
 
 /* --- the entry point ------------------------------------------------------ */
 
-/* The window R for the store's flavour, or 0 when it has none we know. */
-static int64_t
-window(int major, int64_t size)
+/* The buckets to ask the store for, kf..kl: those wholly inside [start,
+ * end) (the mirror computes the two the range cuts) and, for an engine
+ * that hides the newest samples, settled. False when there is none. */
+static bool
+asked_buckets(struct pd *p, const struct engine_row *eng)
 {
-	if (major == 2 && size >= 2)
-		return size - 1;
-	if (major == 3)
-		return size;
-	return 0;
+	const struct mirror_query *q = p->j->q;
+	int64_t lo = p->out->first < q->start_ms ? 1 : 0;
+	int64_t hi = (int64_t)p->out->n -
+	    (p->out->first + (int64_t)p->out->n * p->size > q->end_ms ? 2 : 1);
+	int64_t settled;
+
+	if (eng->settle_ms > 0) {
+		settled = mirror_clock_epoch_ms() - eng->settle_ms - p->out->first;
+		/* Bucket k ends at first + (k + 1) B. */
+		settled = settled < p->size ? -1 : settled / p->size - 1;
+		hi = hi < settled ? hi : settled;
+	}
+	if (hi < lo)
+		return false;
+	p->kf = (size_t)lo;
+	p->kl = (size_t)hi;
+	return true;
 }
 
 enum mirror_err
@@ -517,9 +595,10 @@ mirror_prom_buckets(const struct mirror_prom_job *j, struct mirror_prom_flavour 
 		    const char *sel, struct mirror_store_buckets *out)
 {
 	const struct mirror_query *q = j->q;
-	struct pd p = {j, sel, out, q->bucket_ms, 0, 0, 0, false};
+	struct pd p = {j, sel, out, q->bucket_ms, 0, 0, 0, false,
+	    MIRROR_BUCKET_EMPTY, false};
+	const struct engine_row *eng;
 	const struct method_row *m;
-	int64_t lo, hi;
 	enum mirror_err e;
 
 	out->answered = false;
@@ -528,15 +607,15 @@ mirror_prom_buckets(const struct mirror_prom_job *j, struct mirror_prom_flavour 
 		return MIRROR_OK;
 	m = &methods[q->agg];
 	e = flavour(j, f);
-	if (e != MIRROR_OK || (p.range = window(f->major, p.size)) == 0)
+	eng = &engines[f->engine];
+	/* A window of 0 ms would hold nothing. */
+	if (e != MIRROR_OK || !eng->pushes || p.size <= eng->narrower ||
+	    !asked_buckets(&p, eng))
 		return e;
-	/* Only buckets wholly inside [start, end): the edges are the mirror's. */
-	lo = out->first < q->start_ms ? 1 : 0;
-	hi = (int64_t)out->n - (out->first + (int64_t)out->n * p.size > q->end_ms ? 2 : 1);
-	if (hi < lo)
-		return MIRROR_OK;
-	p.kf = (size_t)lo;
-	p.kl = (size_t)hi;
+	p.range = p.size - eng->narrower;
+	p.nocache = eng->nocache;
+	if (eng->drops_nan)
+		p.absent = MIRROR_BUCKET_RAW;
 	if (m->how == HOW_RANKS)
 		return ranks(&p);
 	e = one_function(&p, m);
