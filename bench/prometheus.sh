@@ -29,7 +29,9 @@
 #   field_values   FieldValuesRequest for job (GET label values)
 #   raw_1h raw_4h mean_4h_5m p95_4h_1m counter_4h_5m   the 15 s data
 # Settings: BENCH_DURATION (s, 10), BENCH_RUNS (3), BENCH_CONNS ("1 16"),
-# BENCH_META_CONNS (64), BENCH_REUSE_N (500; 0 skips it). Results:
+# BENCH_META_CONNS (64), BENCH_REUSE_N (500; 0 skips it), BENCH_PERF (1:
+# the machine's CPU by process during each case's first mirror run, from
+# `perf record -a`, in a second table). Results:
 # Markdown on stdout and in bench/out/prometheus-<time>.md, raw wrk
 # output beside it.
 set -euo pipefail
@@ -252,6 +254,26 @@ measure() {
 		wrk_measure "$HERE/prometheus.lua" "$url" "$conns" "$log"
 }
 
+# The mirror asked case c at n connections, run r; with BENCH_PERF=1 the
+# first run is sampled machine-wide and its CPU split by process.
+mirror_run() {
+	local c=$1 n=$2 r=$3 perf_pid=""
+	if [ "${BENCH_PERF:-0}" = 1 ] && [ "$r" = 1 ]; then
+		perf record -a -F 499 -o "$OUT/$c-c$n.perf.data" -- sleep "$DURATION" \
+			>/dev/null 2>&1 &
+		perf_pid=$!
+	fi
+	measure "$STACK_URL$(cat "$WORK/$c.mpath")" "$WORK/$c.json" application/json \
+		POST "$n" "$OUT/$c-c$n-mirror-$r.txt"
+	[ -z "$perf_pid" ] || wait "$perf_pid" || true
+}
+
+# "comm share%, ..." of the samples of one perf.data: the five busiest.
+perf_split() {
+	perf report -i "$1" --sort comm --stdio 2>/dev/null |
+		awk '$1 ~ /%$/ && n < 5 { printf "%s%s %s", (n++ ? ", " : ""), $2, $1 }'
+}
+
 # Prometheus asked directly: kind raw or pushed of case c.
 direct() {
 	local c=$1 k=$2 n=$3 r=$4
@@ -301,8 +323,7 @@ for c in "${CASES[@]}"; do
 		: >"$WORK/m" && : >"$WORK/raw" && : >"$WORK/pushed" && : >"$WORK/alone"
 		for ((r = 1; r <= RUNS; r++)); do
 			echo "bench: $c c=$n run $r/$RUNS" >&2
-			measure "$STACK_URL$(cat "$WORK/$c.mpath")" "$WORK/$c.json" application/json \
-				POST "$n" "$OUT/$c-c$n-mirror-$r.txt" >>"$WORK/m"
+			mirror_run "$c" "$n" "$r" >>"$WORK/m"
 			direct "$c" raw "$n" "$r" >>"$WORK/raw"
 			[ ! -f "$WORK/$c.pushed.path" ] || direct "$c" pushed "$n" "$r" >>"$WORK/pushed"
 			[ ! -f "$WORK/$c.alone.json" ] ||
@@ -316,6 +337,23 @@ for c in "${CASES[@]}"; do
 			"$(rps "$WORK/alone")" >>"$OUT.md"
 	done
 done
+
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+	{
+		echo
+		echo "CPU of the whole machine by process during the first mirror run of each case (perf record -a):"
+		echo
+		echo "| case | conc | busiest processes, share of samples |"
+		echo "|---|---:|---|"
+		for c in "${CASES[@]}"; do
+			for f in "$OUT/$c"-c*.perf.data; do
+				[ -f "$f" ] || continue
+				n=${f##*-c}
+				printf '| %s | %s | %s |\n' "$c" "${n%.perf.data}" "$(perf_split "$f")"
+			done
+		done
+	} >>"$OUT.md"
+fi
 
 # --- handle reuse -------------------------------------------------------------
 

@@ -5,9 +5,8 @@
  * A range function evaluated at T over sel[R] sees the samples in
  * [T - R, T] (Prometheus 2.x) or (T - R, T] (3.x, "left-open range
  * selectors", and VictoriaMetrics). With T = kB + B - 1 and R = B - 1
- * (2.x) or B (the others), both
- * are the integer milliseconds [kB, (k+1)B): bucket k of MIRROR-API.md
- * decision 1. One query_range with step B then answers one number per
+ * (2.x) or B (the others), both are the integer milliseconds
+ * [kB, (k+1)B): bucket k of MIRROR-API.md decision 1. One query_range with step B then answers one number per
  * bucket instead of every sample. Only buckets wholly inside the query's
  * range are asked for; the two it cuts are left to the mirror (RAW), as
  * are buckets whose value the function would not compute as agg.c does.
