@@ -539,6 +539,9 @@ test("keyboard only: fields, values, a condition, the chart", async () => {
 	assert.equal(await page.evaluate(() => document.activeElement.textContent), "mt_counter_total");
 	await page.keyboard.press("Tab");
 	await page.keyboard.press("Tab");
+	assert.equal(await page.evaluate(() => document.activeElement.textContent), "mt_dense");
+	await page.keyboard.press("Tab");
+	await page.keyboard.press("Tab");
 	assert.equal(await page.evaluate(() => document.activeElement.textContent), "mt_esc");
 	await page.keyboard.press("Tab");
 	await page.keyboard.press("Tab");
