@@ -46,18 +46,14 @@ THREADS=${BENCH_THREADS:-4}
 # shellcheck source=tests/deploy/lib.sh
 . "$TOP/tests/deploy/lib.sh"
 
-command -v wrk >/dev/null || { echo "deployments: wrk is missing (apt-get install wrk)" >&2; exit 1; }
-for f in "$TOP/fcgi/mirror-fcgi" "$TOP/cgi/mirror.cgi"; do
-	[ -x "$f" ] || { echo "deployments: build first (./mirror.sh build)" >&2; exit 1; }
-done
+bench_need wrk wrk
+bench_built "$TOP/fcgi/mirror-fcgi" "$TOP/cgi/mirror.cgi"
 for d in "${DEPLOYS[@]}"; do
 	[[ " ${ALL[*]} " == *" $d "* ]] || { echo "deployments: unknown deployment $d (${ALL[*]})" >&2; exit 1; }
 done
 
 deploy_init deployments
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-OUT=$HERE/out/deployments-$STAMP
-mkdir -p "$OUT"
+bench_out deployments
 TLS=$DEPLOY_WORK/tls
 stack_make_tls "$TLS"
 export DEPLOY_CA=$TLS/ca.pem

@@ -37,18 +37,10 @@ CASES=("$@")
 # shellcheck source=tests/graphite/graphite.sh
 . "$TOP/tests/graphite/graphite.sh"
 
-command -v wrk >/dev/null || {
-	echo "bench: wrk is missing (apt-get install wrk)" >&2
-	exit 1
-}
-[ -x "$TOP/fcgi/mirror-fcgi" ] || {
-	echo "bench: build first (./mirror.sh build)" >&2
-	exit 1
-}
+bench_need wrk wrk
+bench_built "$TOP/fcgi/mirror-fcgi"
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-OUT=$HERE/out/graphite-$STAMP
-mkdir -p "$OUT"
+bench_out graphite
 WORK=$(mktemp -d /tmp/mirror-bench-graphite.XXXXXX)
 cleanup() {
 	stack_stop

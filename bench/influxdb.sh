@@ -36,20 +36,10 @@ CASES=("$@")
 # shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
 
-for tool in wrk influxd curl; do
-	command -v "$tool" >/dev/null || {
-		echo "bench: $tool is missing (apt-get install wrk influxdb curl)" >&2
-		exit 1
-	}
-done
-[ -x "$TOP/fcgi/mirror-fcgi" ] || {
-	echo "bench: build first (./mirror.sh build)" >&2
-	exit 1
-}
+bench_need "wrk influxdb curl" wrk influxd curl
+bench_built "$TOP/fcgi/mirror-fcgi"
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-OUT=$HERE/out/influxdb-$STAMP
-mkdir -p "$OUT"
+bench_out influxdb
 WORK=$(mktemp -d /tmp/mirror-bench-influx.XXXXXX)
 INFLUX_PID=""
 cleanup() {

@@ -1,7 +1,39 @@
 # shellcheck shell=bash
-# Shared by the wrk benchmarks (bench/run.sh, bench/prometheus.sh,
-# bench/deployments.sh): one wrk run, its figures, and medians.
-# Sourced; expects DURATION (seconds per run).
+# Shared by the wrk benchmarks (bench/*.sh): what they need installed and
+# built, where their output goes, one wrk run, its figures, and medians.
+# Sourced; expects HERE (bench/) and DURATION (seconds per run).
+
+# bench_need "PACKAGES" TOOL...: stops when a tool is not installed,
+# naming the Debian packages that bring them.
+bench_need() {
+	local packages=$1 tool
+	shift
+	for tool; do
+		command -v "$tool" >/dev/null || {
+			echo "bench: $tool is missing (apt-get install $packages)" >&2
+			exit 1
+		}
+	done
+}
+
+# bench_built FILE...: stops unless the build made each FILE.
+bench_built() {
+	local f
+	for f; do
+		[ -e "$f" ] || {
+			echo "bench: build first (./mirror.sh build): no $f" >&2
+			exit 1
+		}
+	done
+}
+
+# bench_out NAME: STAMP (UTC) and OUT=bench/out/NAME-STAMP, made, for the
+# raw output beside the NAME-STAMP.md report.
+bench_out() {
+	STAMP=$(date -u +%Y%m%d-%H%M%S)
+	OUT=$HERE/out/$1-$STAMP
+	mkdir -p "$OUT"
+}
 
 # Converts wrk's "1.23ms" / "456.00us" / "1.02s" to microseconds.
 to_us() {

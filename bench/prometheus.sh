@@ -53,20 +53,10 @@ BIN_DIR=${STACK_BIN_DIR:-$TOP}
 # shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
 
-for tool in wrk prometheus promtool; do
-	command -v "$tool" >/dev/null || {
-		echo "bench: $tool is missing (apt-get install wrk prometheus)" >&2
-		exit 1
-	}
-done
-[ -x "$BIN_DIR/fcgi/mirror-fcgi" ] && [ -f "$BIN_DIR/common/libmirror.a" ] || {
-	echo "bench: build first (./mirror.sh build)" >&2
-	exit 1
-}
+bench_need "wrk prometheus" wrk prometheus promtool
+bench_built "$BIN_DIR/fcgi/mirror-fcgi" "$BIN_DIR/common/libmirror.a"
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-OUT=$HERE/out/prometheus-$STAMP
-mkdir -p "$OUT"
+bench_out prometheus
 WORK=$(mktemp -d /tmp/mirror-bench-prom.XXXXXX)
 PROM_PID=""
 cleanup() {

@@ -43,14 +43,8 @@ CASES=("$@")
 # shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
 
-command -v wrk >/dev/null || {
-	echo "bench: wrk is missing (apt-get install wrk)" >&2
-	exit 1
-}
-[ -x "$TOP/fcgi/mirror-fcgi" ] || {
-	echo "bench: build first (./mirror.sh build)" >&2
-	exit 1
-}
+bench_need wrk wrk
+bench_built "$TOP/fcgi/mirror-fcgi"
 for c in "${CASES[@]}"; do
 	[ -f "$HERE/wrk/$c.json" ] || {
 		echo "bench: no request body $HERE/wrk/$c.json" >&2
@@ -58,9 +52,7 @@ for c in "${CASES[@]}"; do
 	}
 done
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-OUT=$HERE/out/http-$STAMP
-mkdir -p "$OUT"
+bench_out http
 WORK=$(mktemp -d /tmp/mirror-bench.XXXXXX)
 cleanup() {
 	stack_stop

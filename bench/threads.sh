@@ -36,18 +36,10 @@ CASE=${BENCH_CASE:-connection}
 # shellcheck source=nginx/stack.sh
 . "$TOP/nginx/stack.sh"
 
-command -v wrk >/dev/null || {
-	echo "bench: wrk is missing (apt-get install wrk)" >&2
-	exit 1
-}
-[ -x "$TOP/fcgi/mirror-fcgi" ] || {
-	echo "bench: build first (./mirror.sh build)" >&2
-	exit 1
-}
+bench_need wrk wrk
+bench_built "$TOP/fcgi/mirror-fcgi"
 
-STAMP=$(date -u +%Y%m%d-%H%M%S)
-OUT=$HERE/out/threads-$STAMP
-mkdir -p "$OUT"
+bench_out threads
 WORK=$(mktemp -d /tmp/mirror-bench-threads.XXXXXX)
 STORE_PID=""
 cleanup() {
@@ -98,7 +90,8 @@ measure() {
 		STACK_DIR=$WORK/stack STACK_PORT=$PORT STACK_KEYS=api_key \
 		STACK_KEY_CHECK=on stack_start >/dev/null 2>&1
 	code=$(curl -s -o "$WORK/answer" -w '%{http_code}' --cacert "$STACK_CA" \
-		-H 'X-MIRROR-API-KEY: api_key' --data-binary "@$WORK/body.json" "$STACK_URL$path")
+		-H 'X-MIRROR-API-KEY: api_key' -H 'Content-Type: application/json' \
+		--data-binary "@$WORK/body.json" "$STACK_URL$path")
 	grep -q '"status":"OK"\|"fields"' "$WORK/answer" && [ "$code" = 200 ] || {
 		echo "bench: $CASE answered $code: $(head -c 300 "$WORK/answer")" >&2
 		return 1
