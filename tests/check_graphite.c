@@ -14,6 +14,7 @@
 #include <check.h>
 
 #include "store/graphite/graphite.h"
+#include "store/group.h"
 #include "check_query.h"
 #include "suites.h"
 
@@ -247,7 +248,7 @@ static const struct prefix_row {
 
 START_TEST(test_prefix_len)
 {
-	ck_assert_uint_eq(mirror_graphite_prefix_len(prefix_rows[_i].s), prefix_rows[_i].n);
+	ck_assert_uint_eq(mirror_store_prefix_len(prefix_rows[_i].s), prefix_rows[_i].n);
 }
 END_TEST
 

@@ -105,3 +105,53 @@ mirror_store_group(char **values, size_t n, size_t plen, size_t group_min,
 	}
 	return e;
 }
+
+size_t
+mirror_store_prefix_len(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return n > 0 && prefix[n - 1] == '*' ? n - 1 : n;
+}
+
+void
+mirror_store_values_init(struct mirror_store_values *v, const char *prefix, size_t max)
+{
+	memset(v, 0, sizeof *v);
+	v->prefix = prefix != NULL ? prefix : "";
+	v->plen = mirror_store_prefix_len(v->prefix);
+	v->max = max;
+}
+
+enum mirror_err
+mirror_store_values_add(const char *s, void *values)
+{
+	struct mirror_store_values *v = values;
+	char **p;
+
+	if (strncmp(s, v->prefix, v->plen) != 0)
+		return MIRROR_OK;
+	if (v->len == v->max)
+		return MIRROR_ERR_NOMEM;
+	if (v->len == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		p = realloc(v->items, v->cap * sizeof *p);
+		if (p == NULL)
+			return MIRROR_ERR_NOMEM;
+		v->items = p;
+	}
+	if ((v->items[v->len] = strdup(s)) == NULL)
+		return MIRROR_ERR_NOMEM;
+	v->len++;
+	return MIRROR_OK;
+}
+
+void
+mirror_store_values_free(struct mirror_store_values *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->len; i++)
+		free(v->items[i]);
+	free(v->items);
+}

@@ -187,10 +187,6 @@ enum mirror_err mirror_graphite_ask(const struct mirror_graphite_job *j, const c
 				    const char *params, bool post, long *status,
 				    struct mirror_http_resp *resp);
 
-/* The literal prefix of a fieldValuePrefix: without the one trailing '*'
- * of a FieldValuePattern sent back. Returns its length in prefix. */
-size_t mirror_graphite_prefix_len(const char *prefix);
-
 /*
  * The children of the prefix's node: a branch is a FieldValuePattern
  * "<path>.*", a leaf a CompleteValue "<path>"; branches first, each part

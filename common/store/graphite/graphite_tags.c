@@ -98,51 +98,10 @@ mirror_graphite_tag_names(const struct mirror_graphite_job *j,
 	return e;
 }
 
-/* Values starting with the prefix, copied out of the answer. */
-struct values {
-	const char *prefix;
-	size_t plen;
-	char **items;
-	size_t len, cap, max;
-};
-
-static enum mirror_err
-add_value(const char *s, void *ctx)
-{
-	struct values *v = ctx;
-	char **p;
-
-	if (strncmp(s, v->prefix, v->plen) != 0)
-		return MIRROR_OK;
-	if (v->len == v->max)
-		return MIRROR_ERR_NOMEM;
-	if (v->len == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 64;
-		p = realloc(v->items, v->cap * sizeof *p);
-		if (p == NULL)
-			return MIRROR_ERR_NOMEM;
-		v->items = p;
-	}
-	if ((v->items[v->len] = strdup(s)) == NULL)
-		return MIRROR_ERR_NOMEM;
-	v->len++;
-	return MIRROR_OK;
-}
-
-static void
-values_free(struct values *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->len; i++)
-		free(v->items[i]);
-	free(v->items);
-}
-
 /* tag, valuePrefix, limit and the other conditions' expressions. */
 static enum mirror_err
 value_params(const struct mirror_graphite_job *j, const char *field,
-	     const struct values *v, struct mirror_buf *params)
+	     const struct mirror_store_values *v, struct mirror_buf *params)
 {
 	size_t nexpr;
 	char *prefix = strndup(v->prefix, v->plen);
@@ -163,18 +122,17 @@ enum mirror_err
 mirror_graphite_tag_values(const struct mirror_graphite_job *j, const char *field,
 			   struct mirror_value_list *out)
 {
-	const char *given = j->q->prefix != NULL ? j->q->prefix : "";
-	struct values v = {given, mirror_graphite_prefix_len(given), NULL, 0, 0,
-	    j->conf->max_store_points};
+	struct mirror_store_values v;
 	struct mirror_buf params;
 	bool none = false;
 	enum mirror_err e;
 
+	mirror_store_values_init(&v, j->q->prefix, j->conf->max_store_points);
 	mirror_buf_init(&params, PARAMS_MAX);
 	e = value_params(j, field, &v, &params);
 	if (e == MIRROR_OK)
-		e = ask_tags(j, "/tags/autoComplete/values", &params, add_value, &v,
-		    &none);
+		e = ask_tags(j, "/tags/autoComplete/values", &params,
+		    mirror_store_values_add, &v, &none);
 	if (e == MIRROR_OK && !none)
 		e = mirror_store_group(v.items, v.len, v.plen, j->t->group_min,
 		    j->q->offset, j->q->limit, out);
@@ -184,7 +142,7 @@ mirror_graphite_tag_values(const struct mirror_graphite_job *j, const char *fiel
 	if (e == MIRROR_ERR_NOMEM && j->err->code != e)
 		mirror_error_set(j->err, e, "too many values (MIRROR_MAX_STORE_POINTS), "
 		    "or out of memory");
-	values_free(&v);
+	mirror_store_values_free(&v);
 	mirror_buf_free(&params);
 	return e;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "graphite.h"
+#include "store/group.h"
 
 /* Ceiling on a pattern or query we build (prefixes are bounded by
  * MIRROR_MAX_STRING_BYTES long before this). */
@@ -25,14 +26,6 @@ struct level {
 	struct mirror_value_item *items;
 	size_t len, cap, max;
 };
-
-size_t
-mirror_graphite_prefix_len(const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return n > 0 && prefix[n - 1] == '*' ? n - 1 : n;
-}
 
 static enum mirror_err
 keep(struct level *lv, const char *name, size_t nlen, bool branch)
@@ -161,7 +154,7 @@ enum mirror_err
 mirror_graphite_tree(const struct mirror_graphite_job *j, struct mirror_value_list *out)
 {
 	const char *given = j->q->prefix != NULL ? j->q->prefix : "";
-	struct level lv = {NULL, mirror_graphite_prefix_len(given), 0, NULL, 0, 0,
+	struct level lv = {NULL, mirror_store_prefix_len(given), 0, NULL, 0, 0,
 	    j->conf->max_store_points};
 	char *prefix = strndup(given, lv.plen);
 	const char *dot;

@@ -421,10 +421,7 @@ mirror_influx_field_values(const struct mirror_influx_job *j,
 	struct mirror_influx_sel sel;
 	enum mirror_err e;
 
-	/* A pattern sent back as the prefix may still carry its '*'. */
-	v.plen = strlen(v.prefix);
-	if (v.plen > 0 && v.prefix[v.plen - 1] == '*')
-		v.plen--;
+	v.plen = mirror_store_prefix_len(v.prefix);
 	memset(&sel, 0, sizeof sel);
 	v.stem = strndup(v.prefix, v.plen);
 	v.measurements = strcmp(q->field.name, MIRROR_INFLUX_MEASUREMENT) == 0;

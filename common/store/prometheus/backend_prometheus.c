@@ -213,47 +213,6 @@ prom_field_names(const struct mirror_call *call, struct mirror_field_list *out)
 	return e;
 }
 
-/* Values starting with the prefix, copied out of the answer. */
-struct values {
-	const char *prefix;
-	size_t plen;
-	char **items;
-	size_t len, cap, max;
-};
-
-static enum mirror_err
-add_value(const char *s, void *ctx)
-{
-	struct values *v = ctx;
-	char **p;
-
-	if (strncmp(s, v->prefix, v->plen) != 0)
-		return MIRROR_OK;
-	if (v->len == v->max)
-		return MIRROR_ERR_NOMEM;
-	if (v->len == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 64;
-		p = realloc(v->items, v->cap * sizeof *p);
-		if (p == NULL)
-			return MIRROR_ERR_NOMEM;
-		v->items = p;
-	}
-	if ((v->items[v->len] = strdup(s)) == NULL)
-		return MIRROR_ERR_NOMEM;
-	v->len++;
-	return MIRROR_OK;
-}
-
-static void
-values_free(struct values *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->len; i++)
-		free(v->items[i]);
-	free(v->items);
-}
-
 /* The label whose values a field lists; NULL for "~" (it has none). */
 static const char *
 field_label(const char *field)
@@ -269,10 +228,11 @@ field_label(const char *field)
 /* GET /api/v1/label/<label>/values?<params> (the API has no POST here). */
 static enum mirror_err
 ask_values(const struct mirror_prom_job *j, const char *label,
-	   const char *params, struct values *v)
+	   const char *params, struct mirror_store_values *v)
 {
 	struct mirror_prom_want want = {
-		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = add_value, .ctx = v,
+		.shape = MIRROR_PROM_SHAPE_STRINGS, .each = mirror_store_values_add,
+		.ctx = v,
 	};
 	struct mirror_buf path;
 	enum mirror_err e;
@@ -295,18 +255,14 @@ prom_field_values(const struct mirror_call *call, struct mirror_value_list *out)
 {
 	const struct mirror_query *q = call->q;
 	const char *label = field_label(q->field.name);
-	struct values v = {q->prefix != NULL ? q->prefix : "", 0, NULL, 0, 0,
-	    call->conf->max_store_points};
+	struct mirror_store_values v;
 	struct mirror_prom_target t;
 	struct mirror_prom_job j;
 	struct mirror_buf params;
 	bool expr = false;
 	enum mirror_err e = begin(call, &t, &j);
 
-	/* A pattern sent back as the prefix may still carry its '*'. */
-	v.plen = strlen(v.prefix);
-	if (v.plen > 0 && v.prefix[v.plen - 1] == '*')
-		v.plen--;
+	mirror_store_values_init(&v, q->prefix, call->conf->max_store_points);
 	if (e != MIRROR_OK || label == NULL)
 		return e;
 	if (!mirror_prom_label_name(label))
@@ -321,7 +277,7 @@ prom_field_values(const struct mirror_call *call, struct mirror_value_list *out)
 		    q->offset, q->limit, out);
 	if (e == MIRROR_ERR_NOMEM)
 		mirror_error_set(call->err, e, "too many values, or out of memory");
-	values_free(&v);
+	mirror_store_values_free(&v);
 	mirror_buf_free(&params);
 	return e;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sample.h"
+#include "store/group.h"
 
 /* One value before sorting; a pattern already carries its ".*". */
 struct item {
@@ -152,9 +153,7 @@ mirror_sample_field_values(const struct mirror_query *q,
 	if (p.col == MIRROR_SAMPLE_COL_MAX || p.col == MIRROR_SAMPLE_COL_VALUE)
 		return MIRROR_OK;
 	p.group = mirror_sample_field(p.col)->dotted;
-	p.plen = strlen(p.prefix);
-	if (p.plen > 0 && p.prefix[p.plen - 1] == '*')
-		p.plen--;
+	p.plen = mirror_store_prefix_len(p.prefix);
 	n = collect(&p, items);
 	for (i = 0; i < n; i++) {
 		if ((uint64_t)i < (uint64_t)q->offset)
