@@ -79,6 +79,22 @@ for _ in range(50):
 EOF
 }
 
+# stack_take_port VAR: sets VAR to a free loopback port that no earlier
+# stack_take_port of this shell handed out. A port found free stays
+# unbound until its server starts, so ports asked for in a row could
+# repeat; the ones handed out are remembered in this shell, which is why
+# it sets a variable rather than printing (a $(...) subshell would forget).
+declare -gA STACK_PORTS_TAKEN=()
+stack_take_port() {
+	local p
+	while :; do
+		p=$(stack_free_port)
+		[ -z "${STACK_PORTS_TAKEN[$p]:-}" ] && break
+	done
+	STACK_PORTS_TAKEN[$p]=1
+	printf -v "$1" '%s' "$p"
+}
+
 stack_have_ipv6_loopback() {
 	[ -r /proc/net/if_inet6 ] && grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6
 }

@@ -65,20 +65,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-declare -A USED=()
-free_port() {
-	local p
-	while :; do
-		p=$(stack_free_port)
-		[ -z "${USED[$p]:-}" ] && break
-	done
-	USED[$p]=1
-	printf '%s' "$p"
-}
-PROM_PORT=$(free_port)
-HANG_PORT=$(free_port)
-DROP_PORT=$(free_port)
-MIRROR_PORT=$(free_port)
+stack_take_port PROM_PORT
+stack_take_port HANG_PORT
+stack_take_port DROP_PORT
+stack_take_port MIRROR_PORT
 
 # One series: value i at BASE + 10 i s (test_bulkhead.py computes the
 # expected answer from the same two numbers).

@@ -63,18 +63,8 @@ deploy_init console
 TLS=$DEPLOY_WORK/tls
 stack_make_tls "$TLS"
 
-declare -A USED=()
-free_port() {
-	local p
-	while :; do
-		p=$(stack_free_port)
-		[ -z "${USED[$p]:-}" ] && break
-	done
-	USED[$p]=1
-	printf '%s' "$p"
-}
-PROM_PORT=$(free_port)
-DOWN_PORT=$(free_port)
+stack_take_port PROM_PORT
+stack_take_port DOWN_PORT
 
 prom_load "$DEPLOY_WORK"
 prom_start "$DEPLOY_WORK" "$PROM_PORT"
@@ -90,7 +80,8 @@ export MIRROR_STORE_TIMEOUT_MS=3000 MIRROR_STORE_TIMEOUT_MAX_MS=3000
 stack_up() {
 	local name=$1 kv
 	shift
-	STACK_DIR=$DEPLOY_WORK/$name STACK_PORT=$(free_port) STACK_BIN_DIR=$BIN_DIR
+	stack_take_port STACK_PORT
+	STACK_DIR=$DEPLOY_WORK/$name STACK_BIN_DIR=$BIN_DIR
 	STACK_KEYS=api_key STACK_KEY_CHECK=on STACK_PREFIXES=/stackstate STACK_WORKERS=1
 	STACK_ALLOW="" STACK_CLIENT_CA="" STACK_CONSOLE=on STACK_CONSOLE_DIR=$TOP/console
 	for kv in "$@"; do

@@ -62,25 +62,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-declare -A USED=()
-free_port() {
-	local p
-	while :; do
-		p=$(stack_free_port)
-		[ -z "${USED[$p]:-}" ] && break
-	done
-	USED[$p]=1
-	printf '%s' "$p"
-}
-GRAPHITE_PORT=$(free_port)
-CARBON_LINE_PORT=$(free_port)
-CARBON_PICKLE_PORT=$(free_port)
-CARBON_QUERY_PORT=$(free_port)
-HANG_PORT=$(free_port)
-FAKE_PORT=$(free_port)
-DOWN_PORT=$(free_port)
-OUTSIDE_PORT=$(free_port)
-MIRROR_PORT=$(free_port)
+stack_take_port GRAPHITE_PORT
+stack_take_port CARBON_LINE_PORT
+stack_take_port CARBON_PICKLE_PORT
+stack_take_port CARBON_QUERY_PORT
+stack_take_port HANG_PORT
+stack_take_port FAKE_PORT
+stack_take_port DOWN_PORT
+stack_take_port OUTSIDE_PORT
+stack_take_port MIRROR_PORT
 GRAPHITE_DIR=$WORK/graphite
 
 # The last whole hour: the data ends there.

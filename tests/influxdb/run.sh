@@ -61,23 +61,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-declare -A USED=()
-free_port() {
-	local p
-	while :; do
-		p=$(stack_free_port)
-		[ -z "${USED[$p]:-}" ] && break
-	done
-	USED[$p]=1
-	printf '%s' "$p"
-}
-INFLUX_PORT=$(free_port)
-AUTH_PORT=$(free_port)
-HANG_PORT=$(free_port)
-FAKE_PORT=$(free_port)
-DOWN_PORT=$(free_port)
-OUTSIDE_PORT=$(free_port)
-MIRROR_PORT=$(free_port)
+stack_take_port INFLUX_PORT
+stack_take_port AUTH_PORT
+stack_take_port HANG_PORT
+stack_take_port FAKE_PORT
+stack_take_port DOWN_PORT
+stack_take_port OUTSIDE_PORT
+stack_take_port MIRROR_PORT
 
 # influx_conf NAME PORT AUTH: a config with nothing listening but the
 # HTTP API on 127.0.0.1:PORT (the RPC service takes an ephemeral loopback

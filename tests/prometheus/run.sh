@@ -77,23 +77,13 @@ trap 'exit 130' INT TERM
 # Distinct free loopback ports: Prometheus, a second Prometheus for the
 # staleness test, the fake stores, one where nothing listens, and one
 # outside the allowlist.
-declare -A USED=()
-free_port() {
-	local p
-	while :; do
-		p=$(stack_free_port)
-		[ -z "${USED[$p]:-}" ] && break
-	done
-	USED[$p]=1
-	printf '%s' "$p"
-}
-PROM_PORT=$(free_port)
-STALE_PORT=$(free_port)
-HANG_PORT=$(free_port)
-FAKE_PORT=$(free_port)
-DOWN_PORT=$(free_port)
-OUTSIDE_PORT=$(free_port)
-MIRROR_PORT=$(free_port)
+stack_take_port PROM_PORT
+stack_take_port STALE_PORT
+stack_take_port HANG_PORT
+stack_take_port FAKE_PORT
+stack_take_port DOWN_PORT
+stack_take_port OUTSIDE_PORT
+stack_take_port MIRROR_PORT
 
 start_prometheus() {
 	prom_start "$WORK" "$PROM_PORT" || {
