@@ -301,6 +301,24 @@ stack_stop() {
 	[ -z "${STACK_SOCK:-}" ] || rm -f "$STACK_SOCK"
 }
 
+# stack_stop_checked WHO: stack_stop, then fails, saying so as WHO, when
+# the responder exited with a status other than 0 or its log holds a
+# sanitizer report (the suites run under ASan+UBSan too).
+stack_stop_checked() {
+	local who=$1 log=$STACK_DIR/responder.log rc=0
+	stack_stop
+	if [ "$STACK_FCGI_STATUS" -ne 0 ]; then
+		echo "$who: FAIL the responder exited with status $STACK_FCGI_STATUS" >&2
+		rc=1
+	fi
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+		echo "$who: FAIL sanitizer report in the responder's log:" >&2
+		grep -E -A20 'ERROR: |runtime error:' "$log" | head -60 >&2
+		rc=1
+	fi
+	return "$rc"
+}
+
 # Waits until nginx answers on the port (any HTTP status) and both
 # processes are alive.
 stack_wait_ready() {

@@ -110,16 +110,7 @@ if [ $# -eq 0 ]; then
 	GT_PHASE=store-back "$PY" test_graphite.py StoreBack || FAILED=1
 fi
 
-stack_stop
-if [ "$STACK_FCGI_STATUS" -ne 0 ]; then
-	echo "graphite tests: FAIL the responder exited with status $STACK_FCGI_STATUS" >&2
-	FAILED=1
-fi
-if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK/stack/responder.log"; then
-	echo "graphite tests: FAIL sanitizer report in the responder's log:" >&2
-	grep -E -A20 'ERROR: |runtime error:' "$WORK/stack/responder.log" | head -60 >&2
-	FAILED=1
-fi
+stack_stop_checked "graphite tests" || FAILED=1
 if [ "$FAILED" -ne 0 ]; then
 	echo "graphite tests: FAILED" >&2
 	exit 1

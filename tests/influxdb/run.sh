@@ -189,16 +189,7 @@ if [ $# -eq 0 ]; then
 	IT_PHASE=store-back "$PY" test_influxdb.py StoreBack || FAILED=1
 fi
 
-stack_stop
-if [ "$STACK_FCGI_STATUS" -ne 0 ]; then
-	echo "influxdb tests: FAIL the responder exited with status $STACK_FCGI_STATUS" >&2
-	FAILED=1
-fi
-if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WORK/stack/responder.log"; then
-	echo "influxdb tests: FAIL sanitizer report in the responder's log:" >&2
-	grep -E -A20 'ERROR: |runtime error:' "$WORK/stack/responder.log" | head -60 >&2
-	FAILED=1
-fi
+stack_stop_checked "influxdb tests" || FAILED=1
 if [ "$FAILED" -ne 0 ]; then
 	echo "influxdb tests: FAILED" >&2
 	exit 1
